@@ -1,0 +1,276 @@
+package proc
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/tend-pm/tend/internal/ptable"
+)
+
+// Spec is what to start. It is plain data.
+type Spec struct {
+	Argv []string
+	Dir  string
+	Env  []string // the whole environment, KEY=VALUE
+	// Stdout and Stderr are the write ends handed to the child (fd 1, 2);
+	// nil means /dev/null. The caller closes its copies after Start.
+	Stdout, Stderr *os.File
+	// ExtraFiles become fds 3, 4, … in the child.
+	ExtraFiles []*os.File
+	Credential *syscall.Credential
+}
+
+// Status is how a process ended.
+type Status struct {
+	Code   int            // exit code; 128+signo when signalled
+	Signal syscall.Signal // the signal that killed it, or 0
+}
+
+func (s Status) String() string {
+	if s.Signal != 0 {
+		return "signal " + s.Signal.String()
+	}
+	return fmt.Sprintf("exit %d", s.Code)
+}
+
+// Process is one started child. Its fields are set before Start returns.
+type Process struct {
+	Pid     int
+	Started time.Time
+	start   uint64 // kernel start time, for identity across pid reuse
+
+	done   chan struct{} // closed when reaped
+	status Status        // valid after done is closed
+
+	mu    sync.Mutex
+	known map[int]uint64 // descendants seen so far: pid → start; guarded by mu
+}
+
+// Done is closed when the process has been reaped.
+func (p *Process) Done() <-chan struct{} { return p.done }
+
+// Status is valid once Done is closed.
+func (p *Process) Status() Status {
+	<-p.done
+	return p.status
+}
+
+// Spawner forks children from one locked thread and reaps them.
+type Spawner struct {
+	reqs chan spawnReq
+
+	mu      sync.Mutex // guards running and Orphans; held across fork+register
+	running map[int]*Process
+	// Orphans counts reaped processes that were not started here
+	// (grandchildren reparented to the subreaper).
+	orphans int
+
+	stop     chan struct{}
+	stopOnce sync.Once
+	wg       sync.WaitGroup
+}
+
+type spawnReq struct {
+	spec  Spec
+	reply chan spawnResult
+}
+
+type spawnResult struct {
+	p   *Process
+	err error
+}
+
+// NewSpawner makes this process a child subreaper (Linux) and starts the
+// forking thread and the reaper. Close stops them.
+func NewSpawner() (*Spawner, error) {
+	if err := setSubreaper(); err != nil {
+		return nil, fmt.Errorf("become child subreaper: %w", err)
+	}
+	// Files Go opens are close-on-exec, but fds inherited from whoever
+	// started us are not; mark them so no child sees them.
+	closeOnExecInherited()
+	s := &Spawner{
+		reqs:    make(chan spawnReq),
+		running: make(map[int]*Process),
+		stop:    make(chan struct{}),
+	}
+	s.wg.Add(2)
+	go s.forkLoop()
+	go s.reapLoop()
+	return s, nil
+}
+
+// Close stops the reaper and the forking goroutine. Running children are
+// not touched.
+func (s *Spawner) Close() {
+	s.stopOnce.Do(func() { close(s.stop) })
+	s.wg.Wait()
+}
+
+// Start starts spec and returns once the child exists.
+func (s *Spawner) Start(spec Spec) (*Process, error) {
+	if len(spec.Argv) == 0 {
+		return nil, errors.New("start: empty command")
+	}
+	path, err := LookPath(spec.Argv[0], spec.Dir, spec.Env)
+	if err != nil {
+		return nil, err
+	}
+	if spec.Dir != "" {
+		if fi, err := os.Stat(spec.Dir); err != nil {
+			return nil, fmt.Errorf("cwd: %w", err)
+		} else if !fi.IsDir() {
+			return nil, fmt.Errorf("cwd %s: not a directory", spec.Dir)
+		}
+	}
+	r := spawnReq{spec: spec, reply: make(chan spawnResult, 1)}
+	r.spec.Argv = append([]string{path}, spec.Argv[1:]...)
+	select {
+	case s.reqs <- r:
+	case <-s.stop:
+		return nil, errors.New("start: spawner closed")
+	}
+	res := <-r.reply
+	return res.p, res.err
+}
+
+// forkLoop runs on a thread that is never unlocked, so the thread dies only
+// with the process, and Pdeathsig fires only then.
+func (s *Spawner) forkLoop() {
+	defer s.wg.Done()
+	// Never unlocked: when this goroutine returns, Go ends the thread, and
+	// the kernel sends Pdeathsig to every child still alive that was forked
+	// from it. That is wanted: Close comes after the apps were stopped, and
+	// a child that outlives it would be an orphan.
+	runtime.LockOSThread()
+	for {
+		select {
+		case r := <-s.reqs:
+			p, err := s.fork(r.spec)
+			r.reply <- spawnResult{p, err}
+		case <-s.stop:
+			return
+		}
+	}
+}
+
+func (s *Spawner) fork(spec Spec) (*Process, error) {
+	devnull, err := os.Open(os.DevNull)
+	if err != nil {
+		return nil, err
+	}
+	defer devnull.Close()
+	files := []uintptr{devnull.Fd(), devnull.Fd(), devnull.Fd()}
+	if spec.Stdout != nil {
+		files[1] = spec.Stdout.Fd()
+	}
+	if spec.Stderr != nil {
+		files[2] = spec.Stderr.Fd()
+	}
+	for _, f := range spec.ExtraFiles {
+		files = append(files, f.Fd())
+	}
+	attr := &syscall.ProcAttr{
+		Dir:   spec.Dir,
+		Env:   spec.Env,
+		Files: files,
+		Sys:   sysProcAttr(spec.Credential),
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	pid, err := syscall.ForkExec(spec.Argv[0], spec.Argv, attr)
+	if err != nil {
+		return nil, &exec.Error{Name: spec.Argv[0], Err: err}
+	}
+	p := &Process{Pid: pid, Started: time.Now(), done: make(chan struct{}), known: map[int]uint64{}}
+	if e, err := ptable.Read(pid); err == nil {
+		p.start = e.Start
+	}
+	s.running[pid] = p
+	return p, nil
+}
+
+// Orphans reports how many reparented grandchildren the reaper has reaped.
+func (s *Spawner) Orphans() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.orphans
+}
+
+// reaped is called by the reaper with each pid that wait4 returned.
+func (s *Spawner) reaped(pid int, ws syscall.WaitStatus) {
+	s.mu.Lock()
+	p, ok := s.running[pid]
+	delete(s.running, pid)
+	if !ok {
+		s.orphans++
+	}
+	s.mu.Unlock()
+	if !ok {
+		return
+	}
+	switch {
+	case ws.Signaled():
+		p.status = Status{Code: 128 + int(ws.Signal()), Signal: ws.Signal()}
+	default:
+		p.status = Status{Code: ws.ExitStatus()}
+	}
+	close(p.done)
+}
+
+// LookPath resolves file as the child will see it: relative to dir when it
+// has a slash, else through the PATH in env. The error reads like os/exec's:
+// exec: "foo": executable file not found in $PATH.
+func LookPath(file, dir string, env []string) (string, error) {
+	if strings.Contains(file, "/") {
+		p := file
+		if !filepath.IsAbs(p) && dir != "" {
+			p = filepath.Join(dir, p)
+		}
+		if err := executable(p); err != nil {
+			return "", &exec.Error{Name: file, Err: err}
+		}
+		return p, nil
+	}
+	path := os.Getenv("PATH")
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
+			path = v
+		}
+	}
+	for _, d := range filepath.SplitList(path) {
+		if d == "" {
+			d = "."
+		}
+		if !filepath.IsAbs(d) && dir != "" {
+			d = filepath.Join(dir, d)
+		}
+		p := filepath.Join(d, file)
+		if executable(p) == nil {
+			return p, nil
+		}
+	}
+	return "", &exec.Error{Name: file, Err: exec.ErrNotFound}
+}
+
+func executable(p string) error {
+	fi, err := os.Stat(p)
+	if err != nil {
+		return err
+	}
+	if fi.IsDir() {
+		return fmt.Errorf("is a directory")
+	}
+	if fi.Mode()&0o111 == 0 {
+		return os.ErrPermission
+	}
+	return nil
+}

@@ -1,0 +1,90 @@
+package proc
+
+import (
+	"errors"
+	"slices"
+	"syscall"
+
+	"github.com/tend-pm/tend/internal/ptable"
+)
+
+// Members returns the live processes of p's tree in t: p itself while it
+// runs, every process of its group, every descendant, and every process
+// once seen as a descendant that still lives (one that called setsid and
+// was reparented keeps being found). Zombies are left out.
+//
+// Walking from p.Pid is safe only while p is unreaped; a process group id,
+// in contrast, is never handed out as a new pid while the group has
+// members, so the group is safe to read at any time.
+func (p *Process) Members(t ptable.Table) []int {
+	set := map[int]bool{}
+	live := func(pid int) bool { e, ok := t[pid]; return ok && e.State != 'Z' }
+	select {
+	case <-p.done:
+	default:
+		if live(p.Pid) {
+			set[p.Pid] = true
+		}
+		for _, d := range t.Descendants(p.Pid) {
+			set[d] = true
+		}
+	}
+	for _, g := range t.Group(p.Pid) {
+		set[g] = live(g)
+	}
+	p.mu.Lock()
+	for pid, start := range p.known {
+		if e, ok := t[pid]; ok && e.Start == start && e.State != 'Z' {
+			set[pid] = true
+		} else {
+			delete(p.known, pid)
+		}
+	}
+	for pid, ok := range set {
+		if ok && pid != p.Pid {
+			p.known[pid] = t[pid].Start
+		}
+	}
+	p.mu.Unlock()
+	var out []int
+	for pid, ok := range set {
+		if ok {
+			out = append(out, pid)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Signal sends sig to p's process group and to every other live member of
+// its tree, and returns how many processes it reached. A tree with no live
+// member returns 0 and no error.
+func (p *Process) Signal(sig syscall.Signal) (int, error) {
+	t, err := ptable.Snapshot()
+	if err != nil {
+		return 0, err
+	}
+	members := p.Members(t)
+	var errs []error
+	if err := syscall.Kill(-p.Pid, sig); err != nil && err != syscall.ESRCH {
+		errs = append(errs, err)
+	}
+	for _, pid := range members {
+		if t[pid].Pgid == p.Pid {
+			continue // reached through the group
+		}
+		if err := syscall.Kill(pid, sig); err != nil && err != syscall.ESRCH {
+			errs = append(errs, err)
+		}
+	}
+	return len(members), errors.Join(errs...)
+}
+
+// Remaining returns the live members of p's tree other than p itself.
+func (p *Process) Remaining() ([]int, error) {
+	t, err := ptable.Snapshot()
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(p.Members(t), func(pid int) bool { return pid == p.Pid }), nil
+}

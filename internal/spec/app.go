@@ -1,0 +1,220 @@
+package spec
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
+
+// App is one named definition: what to run and how to keep it running.
+// Field names follow PM2's ecosystem keys where one exists (DESIGN §5).
+type App struct {
+	Name string `json:"name" yaml:"name"`
+	// Script is the program (argv[0]) or, with Shell, a shell command line.
+	Script string   `json:"script" yaml:"script"`
+	Args   []string `json:"args,omitempty" yaml:"args,omitempty"`
+	// Shell runs Script through /bin/sh -c; off by default: no shell unless asked.
+	Shell           bool     `json:"shell,omitempty" yaml:"shell,omitempty"`
+	Interpreter     string   `json:"interpreter,omitempty" yaml:"interpreter,omitempty"`
+	InterpreterArgs []string `json:"interpreter_args,omitempty" yaml:"interpreter_args,omitempty"`
+	Cwd             string   `json:"cwd,omitempty" yaml:"cwd,omitempty"`
+	Instances       int      `json:"instances,omitempty" yaml:"instances,omitempty"`
+
+	Env       map[string]string `json:"env,omitempty" yaml:"env,omitempty"`
+	SecretEnv []string          `json:"secret_env,omitempty" yaml:"secret_env,omitempty"`
+	// CallerEnv is the environment of the CLI that ran `tend start`,
+	// captured as PM2 does. It is not written by `save`.
+	CallerEnv map[string]string `json:"caller_env,omitempty" yaml:"-"`
+
+	Autorestart   RestartPolicy `json:"autorestart,omitempty" yaml:"autorestart,omitempty"`
+	StopExitCodes []int         `json:"stop_exit_codes,omitempty" yaml:"stop_exit_codes,omitempty"`
+	RestartDelay  Duration      `json:"restart_delay,omitempty" yaml:"restart_delay,omitempty"`
+	MaxRestarts   int           `json:"max_restarts,omitempty" yaml:"max_restarts,omitempty"`
+	RestartWindow Duration      `json:"restart_window,omitempty" yaml:"restart_window,omitempty"`
+	// MinUptime is how long a run must last to count as stable; a nil value
+	// means the default (1s), so that 0 can be asked for explicitly.
+	MinUptime   *Duration `json:"min_uptime,omitempty" yaml:"min_uptime,omitempty"`
+	KillTimeout Duration  `json:"kill_timeout,omitempty" yaml:"kill_timeout,omitempty"`
+	StopSignal  string    `json:"stop_signal,omitempty" yaml:"stop_signal,omitempty"`
+}
+
+// Defaults (DESIGN §7, §8).
+const (
+	DefaultMinUptime     = time.Second
+	DefaultKillTimeout   = 10 * time.Second
+	DefaultStopSignal    = "SIGTERM"
+	DefaultRestartWindow = 60 * time.Second
+)
+
+// Canonicalize fills defaults in place. It is separate from Validate so a
+// spec can be shown as written.
+func (a *App) Canonicalize() {
+	if a.Instances == 0 {
+		a.Instances = 1
+	}
+	if a.Autorestart == "" {
+		a.Autorestart = RestartAlways
+	}
+	if a.MinUptime == nil {
+		d := Duration(DefaultMinUptime)
+		a.MinUptime = &d
+	}
+	if a.KillTimeout == 0 {
+		a.KillTimeout = Duration(DefaultKillTimeout)
+	}
+	if a.StopSignal == "" {
+		a.StopSignal = DefaultStopSignal
+	}
+	if a.RestartWindow == 0 && a.MaxRestarts > 0 {
+		a.RestartWindow = Duration(DefaultRestartWindow)
+	}
+	if a.Interpreter == "" && !a.Shell {
+		a.Interpreter = InterpreterFor(a.Script)
+	}
+}
+
+// InterpreterFor returns the interpreter PM2 users expect for a script by
+// its extension, or "" to run it directly.
+func InterpreterFor(script string) string {
+	switch strings.ToLower(filepath.Ext(script)) {
+	case ".js", ".mjs", ".cjs":
+		return "node"
+	case ".py":
+		return "python3"
+	}
+	return ""
+}
+
+var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+// Validate reports every problem of a at once.
+func (a *App) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf(format, args...))
+	}
+	if !nameRE.MatchString(a.Name) {
+		bad("name %q: use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit", a.Name)
+	}
+	if a.Name == "all" {
+		bad(`name "all" is reserved: it means every app`)
+	}
+	if strings.TrimSpace(a.Script) == "" {
+		bad("app %q: script is empty: say what to run", a.Name)
+	}
+	if a.Instances < 0 {
+		bad("app %q: instances %d: must be 1 or more", a.Name, a.Instances)
+	}
+	if a.Autorestart != "" {
+		if _, err := ParseRestartPolicy(string(a.Autorestart)); err != nil {
+			bad("app %q: %v", a.Name, err)
+		}
+	}
+	if a.MaxRestarts < 0 {
+		bad("app %q: max_restarts %d: must be 0 (never give up) or more", a.Name, a.MaxRestarts)
+	}
+	if a.StopSignal != "" {
+		if _, err := ParseSignal(a.StopSignal); err != nil {
+			bad("app %q: stop_signal: %v", a.Name, err)
+		}
+	}
+	for k := range a.Env {
+		if k == "" || strings.ContainsAny(k, "=\x00") {
+			bad("app %q: env key %q: must be non-empty with no '=' or NUL", a.Name, k)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Clone returns a deep copy of a.
+func (a *App) Clone() *App {
+	c := *a
+	c.Args = slices.Clone(a.Args)
+	c.InterpreterArgs = slices.Clone(a.InterpreterArgs)
+	c.SecretEnv = slices.Clone(a.SecretEnv)
+	c.StopExitCodes = slices.Clone(a.StopExitCodes)
+	c.Env = cloneMap(a.Env)
+	c.CallerEnv = cloneMap(a.CallerEnv)
+	if a.MinUptime != nil {
+		d := *a.MinUptime
+		c.MinUptime = &d
+	}
+	return &c
+}
+
+func cloneMap(m map[string]string) map[string]string {
+	if m == nil {
+		return nil
+	}
+	c := make(map[string]string, len(m))
+	for k, v := range m {
+		c[k] = v
+	}
+	return c
+}
+
+// Argv is the command line to execute: interpreter, shell or the program.
+func (a *App) Argv() []string {
+	if a.Shell {
+		line := a.Script
+		for _, arg := range a.Args {
+			line += " " + ShellQuote(arg)
+		}
+		return []string{"/bin/sh", "-c", line}
+	}
+	var argv []string
+	if a.Interpreter != "" && a.Interpreter != "none" {
+		argv = append(argv, a.Interpreter)
+		argv = append(argv, a.InterpreterArgs...)
+	}
+	argv = append(argv, a.Script)
+	return append(argv, a.Args...)
+}
+
+// ShellQuote quotes s for /bin/sh when it is not plainly safe.
+func ShellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// MinUptimeD is the effective min_uptime.
+func (a *App) MinUptimeD() time.Duration {
+	if a.MinUptime == nil {
+		return DefaultMinUptime
+	}
+	return a.MinUptime.D()
+}
+
+// IsSecretKey reports whether an env key should be masked: named in
+// secret_env, or looking secret (DESIGN §15).
+func (a *App) IsSecretKey(k string) bool {
+	if slices.Contains(a.SecretEnv, k) {
+		return true
+	}
+	u := strings.ToUpper(k)
+	for _, w := range []string{"TOKEN", "SECRET", "PASSWORD", "KEY"} {
+		if strings.Contains(u, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// Masked returns a copy of a with secret env values replaced, and the
+// captured caller environment dropped (it is not the app's to show).
+func (a *App) Masked() *App {
+	c := a.Clone()
+	for k := range c.Env {
+		if c.IsSecretKey(k) {
+			c.Env[k] = "*****"
+		}
+	}
+	c.CallerEnv = nil
+	return c
+}

@@ -1,0 +1,132 @@
+package supervisor
+
+import (
+	"fmt"
+	"slices"
+	"syscall"
+	"time"
+
+	"github.com/tend-pm/tend/internal/spec"
+)
+
+// Backoff bounds (DESIGN §8).
+const (
+	backoffBase = 100 * time.Millisecond
+	backoffCap  = 30 * time.Second
+	// historyCap bounds the restart times kept per instance.
+	historyCap = 256
+)
+
+// Exit is how one run of an instance ended.
+type Exit struct {
+	Code   int            // exit code; 128+signo when signalled
+	Signal syscall.Signal // 0 unless killed by a signal
+	Ran    time.Duration  // how long the run lasted
+}
+
+func (e Exit) String() string {
+	if e.Signal != 0 {
+		return "killed by " + spec.SignalName(e.Signal)
+	}
+	return fmt.Sprintf("exit %d", e.Code)
+}
+
+// History is what the restart decision remembers of earlier runs.
+type History struct {
+	// Restarts are the times of recent restarts, oldest first.
+	Restarts []time.Time
+	// Fast counts consecutive runs that ended before min_uptime.
+	Fast int
+	// FastSince is when the first of those fast runs ended.
+	FastSince time.Time
+}
+
+// Decision is the outcome of Decide.
+type Decision struct {
+	Restart bool
+	GiveUp  bool // true: move to errored
+	Delay   time.Duration
+	Reason  string
+	History History // the history to keep after this exit
+}
+
+// Decide is the restart policy as a pure function of the app's policy, the
+// instance's history, how the run ended, the time, and a jitter value in
+// [0,1) (DESIGN §8). It reads no clock and starts nothing.
+func Decide(app *spec.App, h History, e Exit, now time.Time, jitter float64) Decision {
+	d := Decision{History: h}
+	clean := e.Signal == 0 && (e.Code == 0 || slices.Contains(app.StopExitCodes, e.Code))
+	switch app.Autorestart {
+	case spec.RestartNever:
+		d.Reason = e.String() + "; autorestart never → stopped"
+		return d
+	case spec.RestartOnFailure:
+		if clean {
+			d.Reason = e.String() + " is a clean exit; autorestart on-failure → stopped"
+			return d
+		}
+	}
+	if e.Ran < app.MinUptimeD() {
+		if d.History.Fast == 0 {
+			d.History.FastSince = now
+		}
+		d.History.Fast++
+	} else {
+		d.History.Fast, d.History.FastSince = 0, time.Time{}
+	}
+	if app.MaxRestarts > 0 {
+		n := restartsSince(h.Restarts, now.Add(-app.RestartWindow.D()))
+		if n >= app.MaxRestarts {
+			d.GiveUp = true
+			d.Reason = fmt.Sprintf("%s after %d restarts in %s (max_restarts %d) → errored",
+				e, n, app.RestartWindow, app.MaxRestarts)
+			return d
+		}
+	}
+	d.Restart = true
+	d.Delay = app.RestartDelay.D()
+	if d.History.Fast >= 2 {
+		d.Delay = max(d.Delay, backoff(d.History.Fast-1, jitter))
+	}
+	d.History.Restarts = appendCapped(h.Restarts, now)
+	switch {
+	case d.History.Fast >= 2:
+		d.Reason = fmt.Sprintf("%s ×%d in %s → backoff %s", e, d.History.Fast,
+			now.Sub(d.History.FastSince).Round(100*time.Millisecond)+app.MinUptimeD(), d.Delay.Round(time.Millisecond))
+	case d.Delay > 0:
+		d.Reason = fmt.Sprintf("%s → restart in %s", e, d.Delay.Round(time.Millisecond))
+	default:
+		d.Reason = e.String() + " → restart now"
+	}
+	return d
+}
+
+// backoff returns the delay before the n-th consecutive fast restart (n ≥ 1):
+// 100ms doubling to a 30s cap, spread by ±10% jitter.
+func backoff(n int, jitter float64) time.Duration {
+	d := backoffBase
+	for i := 1; i < n && d < backoffCap; i++ {
+		d *= 2
+	}
+	d = min(d, backoffCap)
+	d = time.Duration(float64(d) * (0.9 + 0.2*jitter))
+	return min(d, backoffCap)
+}
+
+func restartsSince(ts []time.Time, since time.Time) int {
+	n := 0
+	for _, t := range ts {
+		if !t.Before(since) {
+			n++
+		}
+	}
+	return n
+}
+
+func appendCapped(ts []time.Time, t time.Time) []time.Time {
+	out := append(slices.Clone(ts), t)
+	if len(out) > historyCap {
+		out = out[len(out)-historyCap:]
+	}
+	return out
+}

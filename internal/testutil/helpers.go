@@ -1,0 +1,126 @@
+// Package testutil holds test helpers only: helper programs played by the
+// test binary itself, a temporary TEND_HOME, and waiting with a deadline.
+package testutil
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+// HelperEnv names the variable that turns the test binary into a helper.
+const HelperEnv = "TEND_TEST_HELPER"
+
+// helpers are the programs the test binary can play; the first argument
+// after the helper name is up to each.
+var helpers = map[string]func(args []string){
+	// sleep: print "ready" and block until killed.
+	"sleep": func([]string) { fmt.Println("ready"); select {} },
+	// ignoreterm: ignore SIGTERM, print "ready", block.
+	"ignoreterm": func([]string) {
+		signal.Ignore(syscall.SIGTERM)
+		fmt.Println("ready")
+		select {}
+	},
+	// exit CODE [TEXT]: write TEXT lines to stderr and exit with CODE.
+	"exit": func(args []string) {
+		for _, a := range args[1:] {
+			fmt.Fprintln(os.Stderr, a)
+		}
+		code, _ := strconv.Atoi(args[0])
+		os.Exit(code)
+	},
+	// echo ARGS: print each arg on stdout, then "err: ARG" on stderr, then block.
+	"echo": func(args []string) {
+		for _, a := range args {
+			fmt.Println(a)
+			fmt.Fprintln(os.Stderr, "err: "+a)
+		}
+		select {}
+	},
+	// env NAME...: print NAME=value for each, then block.
+	"env": func(args []string) {
+		for _, a := range args {
+			fmt.Printf("%s=%s\n", a, os.Getenv(a))
+		}
+		select {}
+	},
+	// forktree: start two sleeping grandchildren, one in a new session,
+	// print "ready", block.
+	"forktree": func([]string) {
+		spawn(false)
+		spawn(true)
+		fmt.Println("ready")
+		select {}
+	},
+	// forkexit: start a child that exits soon, then exit 1 at once.
+	"forkexit": func([]string) {
+		c := helperCmd("exit", "0")
+		if err := c.Start(); err != nil {
+			os.Exit(3)
+		}
+		os.Exit(1)
+	},
+	// lines N: print N numbered lines and exit 0.
+	"lines": func(args []string) {
+		n, _ := strconv.Atoi(args[0])
+		for i := 1; i <= n; i++ {
+			fmt.Printf("line %d\n", i)
+		}
+	},
+	// uptime D: stay up for duration D, then exit 1.
+	"uptime": func(args []string) {
+		d, _ := time.ParseDuration(args[0])
+		time.Sleep(d)
+		os.Exit(1)
+	},
+}
+
+func spawn(setsid bool) {
+	c := helperCmd("sleep")
+	c.SysProcAttr = &syscall.SysProcAttr{Setsid: setsid}
+	if err := c.Start(); err != nil {
+		fmt.Fprintln(os.Stderr, "spawn:", err)
+		os.Exit(3)
+	}
+}
+
+func helperCmd(name string, args ...string) *exec.Cmd {
+	self, _ := os.Executable()
+	c := exec.Command(self, args...)
+	c.Env = append(os.Environ(), HelperEnv+"="+name)
+	return c
+}
+
+// RunHelperIfAsked runs the helper named by TEND_TEST_HELPER and exits; it
+// returns at once when the variable is unset. Call it first in TestMain.
+func RunHelperIfAsked() {
+	name := os.Getenv(HelperEnv)
+	if name == "" {
+		return
+	}
+	h, ok := helpers[name]
+	if !ok {
+		fmt.Fprintf(os.Stderr, "unknown test helper %q\n", name)
+		os.Exit(2)
+	}
+	args := os.Args[1:]
+	if len(args) == 0 {
+		args = []string{""}
+	}
+	h(args)
+	os.Exit(0)
+}
+
+// HelperArgv returns argv and env entries that run the named helper.
+func HelperArgv(name string, args ...string) (argv []string, env string) {
+	self, err := os.Executable()
+	if err != nil {
+		panic(err)
+	}
+	return append([]string{self}, args...), HelperEnv + "=" + name
+}
