@@ -92,7 +92,7 @@ func Decide(app *spec.App, h History, e Exit, now time.Time, jitter float64) Dec
 	switch {
 	case d.History.Fast >= 2:
 		d.Reason = fmt.Sprintf("%s ×%d in %s → backoff %s", e, d.History.Fast,
-			now.Sub(d.History.FastSince).Round(100*time.Millisecond)+app.MinUptimeD(), d.Delay.Round(time.Millisecond))
+			now.Sub(d.History.FastSince).Round(100*time.Millisecond), d.Delay.Round(time.Millisecond))
 	case d.Delay > 0:
 		d.Reason = fmt.Sprintf("%s → restart in %s", e, d.Delay.Round(time.Millisecond))
 	default:

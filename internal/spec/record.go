@@ -1,0 +1,56 @@
+package spec
+
+import (
+	"syscall"
+	"time"
+)
+
+// Desired is what the user asked an app to be.
+type Desired string
+
+// The desired states.
+const (
+	DesiredRunning Desired = "running"
+	DesiredStopped Desired = "stopped"
+)
+
+// Record is an app as the store keeps it: the spec and the desired state.
+type Record struct {
+	App     *App    `json:"app"`
+	Desired Desired `json:"desired"`
+	// Created orders apps in listings (oldest first), as PM2's ids do.
+	Created time.Time `json:"created"`
+}
+
+// Event is one thing that happened to an instance: a state change with
+// its reason, or a note.
+type Event struct {
+	Seq      uint64    `json:"seq"`
+	Time     time.Time `json:"time"`
+	App      string    `json:"app"`
+	Instance int       `json:"instance"`
+	From     string    `json:"from,omitempty"`
+	To       string    `json:"to,omitempty"`
+	Reason   string    `json:"reason,omitempty"`
+	Pid      int       `json:"pid,omitempty"`
+	// ExitCode and Signal are set on an exit.
+	ExitCode *int   `json:"exit_code,omitempty"`
+	Signal   string `json:"signal,omitempty"`
+	// Stderr is the tail of stderr at a crash.
+	Stderr []string `json:"stderr,omitempty"`
+}
+
+// ExitInfo is how an instance's last run ended.
+type ExitInfo struct {
+	Code   int       `json:"code"`
+	Signal string    `json:"signal,omitempty"`
+	Time   time.Time `json:"time"`
+}
+
+// SignalOf returns the name of sig, or "" for 0.
+func SignalOf(sig syscall.Signal) string {
+	if sig == 0 {
+		return ""
+	}
+	return SignalName(sig)
+}

@@ -1,0 +1,401 @@
+package supervisor
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/tend-pm/tend/internal/logs"
+	"github.com/tend-pm/tend/internal/proc"
+	"github.com/tend-pm/tend/internal/spec"
+)
+
+// Config wires a Supervisor.
+type Config struct {
+	Home    string // TEND_HOME: logs go to Home/logs
+	Store   Store
+	Spawner *proc.Spawner
+	Logger  *slog.Logger
+	// Echo, when set, receives every output line as well (tend run).
+	Echo func(logs.Entry)
+}
+
+// Supervisor owns the apps and their instances.
+type Supervisor struct {
+	home    string
+	store   Store
+	spawner *proc.Spawner
+	log     *slog.Logger
+	echo    func(logs.Entry)
+	hub     logs.Hub
+	events  eventHub
+
+	mu   sync.Mutex // guards apps
+	apps map[string]*app
+
+	quit chan struct{}
+	wg   sync.WaitGroup
+}
+
+// app is one app's record and its instances; guarded by Supervisor.mu.
+type app struct {
+	rec       spec.Record
+	instances []*instance
+}
+
+// New returns a Supervisor with no apps; Restore brings back stored ones.
+func New(cfg Config) *Supervisor {
+	s := &Supervisor{
+		home: cfg.Home, store: cfg.Store, spawner: cfg.Spawner, log: cfg.Logger, echo: cfg.Echo,
+		apps: map[string]*app{}, quit: make(chan struct{}),
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	s.wg.Add(1)
+	go s.sampleLoop()
+	return s
+}
+
+// Hub is where followers of output subscribe.
+func (s *Supervisor) Hub() *logs.Hub { return &s.hub }
+
+func (s *Supervisor) logPath(name string, id int, stream string) string {
+	return filepath.Join(s.home, "logs", fmt.Sprintf("%s-%d-%s.log", name, id, stream))
+}
+
+// LogPaths returns the files of instance id of app.
+func (s *Supervisor) LogPaths(name string, id int) (out, errp string) {
+	return s.logPath(name, id, "out"), s.logPath(name, id, "err")
+}
+
+func (s *Supervisor) record(e spec.Event) {
+	if s.store != nil {
+		s.store.AddEvent(e)
+	}
+	s.events.publish(e)
+}
+
+// FollowEvents returns a feed of new events and a function to end it.
+func (s *Supervisor) FollowEvents() (<-chan spec.Event, func()) {
+	c := s.events.subscribe()
+	return c, func() { s.events.unsubscribe(c) }
+}
+
+// Restore starts the stored apps as they were: running ones running,
+// stopped ones stopped. It is how the list survives a daemon restart.
+func (s *Supervisor) Restore() error {
+	recs, err := s.store.Apps()
+	if err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	slices.SortFunc(recs, func(a, b spec.Record) int { return a.Created.Compare(b.Created) })
+	for _, r := range recs {
+		a := &app{rec: r, instances: s.makeInstances(r.App)}
+		s.mu.Lock()
+		s.apps[r.App.Name] = a
+		s.mu.Unlock()
+		if r.Desired == spec.DesiredRunning {
+			if err := s.startInstances(a.instances, "restored by the daemon"); err != nil {
+				s.log.Error("restore", "app", r.App.Name, "err", err)
+			}
+		}
+	}
+	return nil
+}
+
+func (s *Supervisor) makeInstances(a *spec.App) []*instance {
+	ins := make([]*instance, a.Instances)
+	for i := range ins {
+		ins[i] = newInstance(s, a, i)
+	}
+	return ins
+}
+
+// Check validates apps without starting anything: the spec, and that each
+// program can be found where it will run.
+func Check(apps []*spec.App) error {
+	var errs []error
+	for _, a := range apps {
+		if err := a.Validate(); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		argv := a.Argv()
+		if _, err := proc.LookPath(argv[0], a.Cwd, Environ(a, 0)); err != nil {
+			errs = append(errs, fmt.Errorf("app %q: %w", a.Name, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Add stores and starts apps. All are checked first; if any is invalid or
+// its name is taken (and replace is false), nothing changes. With replace,
+// an existing app of the same name gets the new spec and is restarted.
+func (s *Supervisor) Add(apps []*spec.App, replace bool) error {
+	for _, a := range apps {
+		a.Canonicalize()
+	}
+	if err := Check(apps); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	seen := map[string]bool{}
+	for _, a := range apps {
+		if seen[a.Name] {
+			return fmt.Errorf("%w: %q appears twice", ErrNameTaken, a.Name)
+		}
+		seen[a.Name] = true
+	}
+	s.mu.Lock()
+	var recs []spec.Record
+	for _, a := range apps {
+		old, ok := s.apps[a.Name]
+		if ok && !replace {
+			s.mu.Unlock()
+			return fmt.Errorf("%w: an app named %q exists; choose another --name, or `tend delete %s` first", ErrNameTaken, a.Name, a.Name)
+		}
+		created := time.Now()
+		if ok {
+			created = old.rec.Created
+		}
+		recs = append(recs, spec.Record{App: a, Desired: spec.DesiredRunning, Created: created})
+	}
+	if err := s.store.PutApps(recs...); err != nil {
+		s.mu.Unlock()
+		return fmt.Errorf("store: %w", err)
+	}
+	// New instances are made under the lock; old ones of a replaced app
+	// are ended after it, before the new ones start.
+	var toStart, toQuit []*instance
+	for _, r := range recs {
+		ins := s.makeInstances(r.App)
+		toStart = append(toStart, ins...)
+		if old, ok := s.apps[r.App.Name]; ok {
+			toQuit = append(toQuit, old.instances...)
+			old.rec, old.instances = r, ins
+			continue
+		}
+		s.apps[r.App.Name] = &app{rec: r, instances: ins}
+	}
+	s.mu.Unlock()
+	s.quitInstances(toQuit, "replaced by a new spec")
+	return s.startInstances(toStart, "started by tend start")
+}
+
+func (s *Supervisor) startInstances(ins []*instance, why string) error {
+	var errs []error
+	for _, in := range ins {
+		if err := in.send(command{kind: cmdStart, why: why}); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// each sends c to every instance at once and waits for all replies.
+func each(ins []*instance, c command) error {
+	errs := make([]error, len(ins))
+	var wg sync.WaitGroup
+	for i, in := range ins {
+		wg.Go(func() { errs[i] = in.send(c) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+func (s *Supervisor) quitInstances(ins []*instance, why string) {
+	each(ins, command{kind: cmdQuit, why: why})
+	for _, in := range ins {
+		<-in.done
+	}
+}
+
+// target is what a command addresses: apps and, within them, instances.
+type target struct {
+	app *app
+	ins []*instance
+}
+
+// resolve turns "all", "name" or "name:N" into targets.
+func (s *Supervisor) resolve(t string) ([]target, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if t == "all" {
+		var out []target
+		for _, a := range s.sortedApps() {
+			out = append(out, target{a, a.instances})
+		}
+		return out, nil
+	}
+	name, idText, hasID := strings.Cut(t, ":")
+	a, ok := s.apps[name]
+	if !ok {
+		return nil, fmt.Errorf("%w %q; `tend ls` lists the apps", ErrUnknownApp, t)
+	}
+	if !hasID {
+		return []target{{a, a.instances}}, nil
+	}
+	id, err := strconv.Atoi(idText)
+	if err != nil || id < 0 || id >= len(a.instances) {
+		return nil, fmt.Errorf("%w %q: %s has instances 0 to %d", ErrUnknownApp, t, name, len(a.instances)-1)
+	}
+	return []target{{a, a.instances[id : id+1]}}, nil
+}
+
+func (s *Supervisor) sortedApps() []*app {
+	out := make([]*app, 0, len(s.apps))
+	for _, a := range s.apps {
+		out = append(out, a)
+	}
+	slices.SortFunc(out, func(x, y *app) int {
+		return cmp.Or(x.rec.Created.Compare(y.rec.Created), strings.Compare(x.rec.App.Name, y.rec.App.Name))
+	})
+	return out
+}
+
+// setDesired stores the desired state of whole apps addressed by ts.
+func (s *Supervisor) setDesired(ts []target, d spec.Desired) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var recs []spec.Record
+	for _, t := range ts {
+		if len(t.ins) != len(t.app.instances) {
+			continue // one instance: the app's desired state stays
+		}
+		r := t.app.rec
+		r.Desired = d
+		recs = append(recs, r)
+	}
+	if err := s.store.PutApps(recs...); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	for _, r := range recs {
+		s.apps[r.App.Name].rec = r
+	}
+	return nil
+}
+
+func allInstances(ts []target) []*instance {
+	var out []*instance
+	for _, t := range ts {
+		out = append(out, t.ins...)
+	}
+	return out
+}
+
+// Stop stops what t addresses and returns once every process is gone.
+func (s *Supervisor) Stop(t string) error {
+	ts, err := s.resolve(t)
+	if err != nil {
+		return err
+	}
+	if err := s.setDesired(ts, spec.DesiredStopped); err != nil {
+		return err
+	}
+	return each(allInstances(ts), command{kind: cmdStop, why: "stopped by tend stop"})
+}
+
+// StartExisting starts stopped apps again (tend start NAME).
+func (s *Supervisor) StartExisting(t string) error {
+	ts, err := s.resolve(t)
+	if err != nil {
+		return err
+	}
+	if err := s.setDesired(ts, spec.DesiredRunning); err != nil {
+		return err
+	}
+	var errs []error
+	for _, in := range allInstances(ts) {
+		if snap := in.snap.Load(); snap.State.Running() || snap.State == Waiting {
+			continue
+		}
+		errs = append(errs, in.send(command{kind: cmdStart, why: "started by tend start"}))
+	}
+	return errors.Join(errs...)
+}
+
+// Restart stops then starts what t addresses.
+func (s *Supervisor) Restart(t string) error {
+	ts, err := s.resolve(t)
+	if err != nil {
+		return err
+	}
+	if err := s.setDesired(ts, spec.DesiredRunning); err != nil {
+		return err
+	}
+	return each(allInstances(ts), command{kind: cmdRestart, why: "restarted by tend restart"})
+}
+
+// Signal sends sig to the process trees that t addresses.
+func (s *Supervisor) Signal(t string, sig syscall.Signal) error {
+	ts, err := s.resolve(t)
+	if err != nil {
+		return err
+	}
+	return each(allInstances(ts), command{kind: cmdSignal, sig: sig})
+}
+
+// Delete stops and forgets the apps t addresses.
+func (s *Supervisor) Delete(t string) error {
+	if strings.Contains(t, ":") {
+		return fmt.Errorf("delete %s: delete takes an app, not an instance; use `tend stop %s`", t, t)
+	}
+	ts, err := s.resolve(t)
+	if err != nil {
+		return err
+	}
+	names := make([]string, len(ts))
+	for i, t := range ts {
+		names[i] = t.app.rec.App.Name
+	}
+	if err := s.store.DeleteApps(names...); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	s.mu.Lock()
+	for _, n := range names {
+		delete(s.apps, n)
+	}
+	s.mu.Unlock()
+	s.quitInstances(allInstances(ts), "deleted by tend delete")
+	return nil
+}
+
+// Shutdown stops every process but leaves the desired state as it is, so
+// the next daemon brings the apps back (DESIGN §2). It returns when every
+// process is gone or ctx ends.
+func (s *Supervisor) Shutdown(ctx context.Context) error {
+	ins := s.allInstances()
+	done := make(chan struct{})
+	go func() {
+		s.quitInstances(ins, "daemon shutting down")
+		close(done)
+	}()
+	var err error
+	select {
+	case <-done:
+	case <-ctx.Done():
+		err = fmt.Errorf("shutdown: %w", ctx.Err())
+	}
+	close(s.quit)
+	s.wg.Wait()
+	return err
+}
+
+func (s *Supervisor) allInstances() []*instance {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []*instance
+	for _, a := range s.sortedApps() {
+		out = append(out, a.instances...)
+	}
+	return out
+}

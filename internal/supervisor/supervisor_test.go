@@ -1,0 +1,280 @@
+package supervisor
+
+import (
+	"context"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/tend-pm/tend/internal/proc"
+	"github.com/tend-pm/tend/internal/spec"
+	"github.com/tend-pm/tend/internal/testutil"
+)
+
+func TestMain(m *testing.M) {
+	testutil.RunHelperIfAsked()
+	goleak.VerifyTestMain(m)
+}
+
+// memStore is an in-memory Store.
+type memStore struct {
+	mu     sync.Mutex
+	apps   map[string]spec.Record
+	events []spec.Event
+}
+
+func (m *memStore) PutApps(recs ...spec.Record) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.apps == nil {
+		m.apps = map[string]spec.Record{}
+	}
+	for _, r := range recs {
+		m.apps[r.App.Name] = r
+	}
+	return nil
+}
+
+func (m *memStore) DeleteApps(names ...string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, n := range names {
+		delete(m.apps, n)
+	}
+	return nil
+}
+
+func (m *memStore) Apps() ([]spec.Record, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []spec.Record
+	for _, r := range m.apps {
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func (m *memStore) AddEvent(e spec.Event) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.events = append(m.events, e)
+}
+
+func (m *memStore) reasons(app string) []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []string
+	for _, e := range m.events {
+		if e.App == app {
+			out = append(out, e.From+">"+e.To+": "+e.Reason)
+		}
+	}
+	return out
+}
+
+func newSup(t *testing.T) (*Supervisor, *memStore) {
+	t.Helper()
+	sp, err := proc.NewSpawner()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &memStore{}
+	s := New(Config{Home: t.TempDir(), Store: st, Spawner: sp})
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		if err := s.Shutdown(ctx); err != nil {
+			t.Error(err)
+		}
+		sp.Close()
+	})
+	return s, st
+}
+
+func helperApp(name, helper string, args ...string) *spec.App {
+	argv, env := testutil.HelperArgv(helper, args...)
+	k, v, _ := strings.Cut(env, "=")
+	mu := spec.Duration(50 * time.Millisecond)
+	return &spec.App{Name: name, Script: argv[0], Args: argv[1:], Env: map[string]string{k: v}, MinUptime: &mu}
+}
+
+func state(s *Supervisor, name string) View {
+	v, err := s.Get(name)
+	if err != nil {
+		panic(err)
+	}
+	return v.Instances[0]
+}
+
+func waitState(t *testing.T, s *Supervisor, name string, want State) View {
+	t.Helper()
+	var v View
+	testutil.WaitFor(t, 10*time.Second, name+" "+want.String(), func() bool {
+		v = state(s, name)
+		return v.State == want
+	})
+	return v
+}
+
+func TestStartOnlineStop(t *testing.T) {
+	s, st := newSup(t)
+	if err := s.Add([]*spec.App{helperApp("web", "sleep")}, false); err != nil {
+		t.Fatal(err)
+	}
+	v := waitState(t, s, "web", Online)
+	if v.Pid == 0 {
+		t.Fatal("online without a pid")
+	}
+	if err := s.Stop("web"); err != nil {
+		t.Fatal(err)
+	}
+	if got := state(s, "web"); got.State != Stopped {
+		t.Fatalf("after Stop returned: %s, want stopped", got.State)
+	}
+	if syscall.Kill(v.Pid, 0) == nil {
+		t.Errorf("pid %d alive after stop", v.Pid)
+	}
+	got := st.reasons("web")
+	for _, w := range []string{"stopped>starting: started by tend start", "starting>online", "online>stopping: stopped by tend stop", "stopping>stopped"} {
+		if !slices.ContainsFunc(got, func(s string) bool { return strings.HasPrefix(s, w) }) {
+			t.Errorf("events %q lack %q", got, w)
+		}
+	}
+	if r := st.apps["web"]; r.Desired != spec.DesiredStopped {
+		t.Errorf("desired state %q after stop, want stopped", r.Desired)
+	}
+}
+
+func TestStopKillsAtKillTimeout(t *testing.T) {
+	s, _ := newSup(t)
+	a := helperApp("stubborn", "ignoreterm")
+	a.KillTimeout = spec.Duration(300 * time.Millisecond)
+	if err := s.Add([]*spec.App{a}, false); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, s, "stubborn", Online)
+	begin := time.Now()
+	if err := s.Stop("stubborn"); err != nil {
+		t.Fatal(err)
+	}
+	took := time.Since(begin)
+	if took < 300*time.Millisecond || took > 500*time.Millisecond {
+		t.Errorf("stop took %s; want kill_timeout 300ms + at most 200ms", took)
+	}
+	if v := state(s, "stubborn"); v.LastExit == nil || v.LastExit.Signal != "SIGKILL" {
+		t.Errorf("last exit %+v, want SIGKILL", v.LastExit)
+	}
+}
+
+func TestStopLeavesNoProcessOfTheTree(t *testing.T) {
+	s, _ := newSup(t)
+	if err := s.Add([]*spec.App{helperApp("tree", "forktree")}, false); err != nil {
+		t.Fatal(err)
+	}
+	v := waitState(t, s, "tree", Online)
+	in := s.allInstances()[0]
+	var members []int
+	testutil.WaitFor(t, 5*time.Second, "3 processes", func() bool {
+		rest, _ := in.process.Load().Remaining()
+		members = append(rest, v.Pid)
+		return len(rest) == 2
+	})
+	if err := s.Stop("tree"); err != nil {
+		t.Fatal(err)
+	}
+	for _, pid := range members {
+		if b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat"); err == nil {
+			t.Errorf("pid %d still exists after stop returned: %s", pid, b)
+		}
+	}
+}
+
+
+func TestCrashLoopBacksOffThenGivesUp(t *testing.T) {
+	s, st := newSup(t)
+	a := helperApp("crash", "exit", "1", "boom")
+	a.MaxRestarts = 3
+	a.RestartWindow = spec.Duration(time.Minute)
+	if err := s.Add([]*spec.App{a}, false); err != nil {
+		t.Fatal(err)
+	}
+	v := waitState(t, s, "crash", Errored)
+	if v.Restarts != 3 {
+		t.Errorf("restarts = %d, want 3", v.Restarts)
+	}
+	if !slices.Contains(v.Crash, "boom") {
+		t.Errorf("crash tail %q lacks the stderr line", v.Crash)
+	}
+	r := strings.Join(st.reasons("crash"), "\n")
+	for _, w := range []string{"exit 1 → restart now", "×2 in", "×3 in", "→ backoff", "max_restarts 3", "exited>errored"} {
+		if !strings.Contains(r, w) {
+			t.Errorf("events lack %q:\n%s", w, r)
+		}
+	}
+}
+
+func TestOnFailureStaysDownAfterCleanExit(t *testing.T) {
+	s, _ := newSup(t)
+	a := helperApp("job", "exit", "0")
+	a.Autorestart = spec.RestartOnFailure
+	if err := s.Add([]*spec.App{a}, false); err != nil {
+		t.Fatal(err)
+	}
+	v := waitState(t, s, "job", Stopped)
+	if v.Restarts != 0 || v.LastExit == nil || v.LastExit.Code != 0 {
+		t.Errorf("got restarts %d last exit %+v; want 0 restarts, exit 0", v.Restarts, v.LastExit)
+	}
+}
+
+func TestAddRefusesBadInputAndChangesNothing(t *testing.T) {
+	s, st := newSup(t)
+	if err := s.Add([]*spec.App{helperApp("one", "sleep")}, false); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		apps []*spec.App
+		want string
+	}{
+		{[]*spec.App{helperApp("one", "sleep")}, "name already taken"},
+		{[]*spec.App{{Name: "x", Script: "no-such-program-tend"}}, `exec: "no-such-program-tend": executable file not found in $PATH`},
+		{[]*spec.App{helperApp("two", "sleep"), {Name: "bad name!", Script: "true"}}, `name "bad name!"`},
+		{[]*spec.App{{Name: "y", Script: "true", StopSignal: "SIGFOO"}}, `invalid signal "SIGFOO"`},
+	}
+	for _, tt := range tests {
+		err := s.Add(tt.apps, false)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("Add = %v, want %q", err, tt.want)
+		}
+	}
+	if len(st.apps) != 1 || len(s.List()) != 1 {
+		t.Errorf("store has %d apps, supervisor %d; want 1 each", len(st.apps), len(s.List()))
+	}
+	if err := s.Stop("nope"); err == nil || !strings.Contains(err.Error(), `unknown app "nope"`) {
+		t.Errorf("Stop(nope) = %v", err)
+	}
+}
+
+func TestRestartGivesNewPid(t *testing.T) {
+	s, _ := newSup(t)
+	if err := s.Add([]*spec.App{helperApp("r", "sleep")}, false); err != nil {
+		t.Fatal(err)
+	}
+	old := waitState(t, s, "r", Online).Pid
+	if err := s.Restart("r"); err != nil {
+		t.Fatal(err)
+	}
+	v := state(s, "r")
+	if v.Pid == 0 || v.Pid == old || (v.State != Starting && v.State != Online) {
+		t.Errorf("after restart: pid %d (old %d) state %s", v.Pid, old, v.State)
+	}
+	if syscall.Kill(old, 0) == nil {
+		t.Errorf("old pid %d alive", old)
+	}
+}

@@ -1,0 +1,69 @@
+package supervisor
+
+import (
+	"time"
+
+	"github.com/tend-pm/tend/internal/metrics"
+	"github.com/tend-pm/tend/internal/spec"
+)
+
+// View is an instance with its latest measurements.
+type View struct {
+	Snapshot
+	CPU   float64 // percent of one core
+	Usage metrics.Usage
+}
+
+// AppView is an app with its instances.
+type AppView struct {
+	Record    spec.Record
+	Instances []View
+}
+
+func (in *instance) view() View {
+	v := View{Snapshot: *in.snap.Load()}
+	if u := in.usage.Load(); u != nil && v.Pid != 0 {
+		v.CPU, v.Usage = u.cpu, u.u
+	}
+	return v
+}
+
+// List returns every app with its instances, oldest app first.
+func (s *Supervisor) List() []AppView {
+	s.mu.Lock()
+	apps := s.sortedApps()
+	out := make([]AppView, len(apps))
+	ins := make([][]*instance, len(apps))
+	for i, a := range apps {
+		out[i].Record = a.rec
+		ins[i] = a.instances
+	}
+	s.mu.Unlock()
+	for i := range out {
+		for _, in := range ins[i] {
+			out[i].Instances = append(out[i].Instances, in.view())
+		}
+	}
+	return out
+}
+
+// Get returns one app by name.
+func (s *Supervisor) Get(name string) (AppView, error) {
+	ts, err := s.resolve(name)
+	if err != nil {
+		return AppView{}, err
+	}
+	v := AppView{Record: ts[0].app.rec}
+	for _, in := range ts[0].ins {
+		v.Instances = append(v.Instances, in.view())
+	}
+	return v, nil
+}
+
+// Uptime is how long the current run has lasted at now.
+func (v View) Uptime(now time.Time) time.Duration {
+	if v.Pid == 0 || v.Started.IsZero() {
+		return 0
+	}
+	return now.Sub(v.Started)
+}
