@@ -4,16 +4,16 @@
 //
 // An instance's states and the events that move it:
 //
-//	            start                 ready (min_uptime or a signal)
-//	 stopped ─────────▶ starting ─────────────────▶ online
-//	   ▲  ▲               │  │                        │  │
-//	   │  │          stop │  │ exit                   │  │ exit
-//	   │  │               ▼  ▼                        │  ▼
-//	   │  └── gone ── stopping ◀────── stop ──────────┘ exited ──giveup──▶ errored
-//	   │                                                │  │                 │
-//	   │                                  rest (policy) │  │ restart         │ start
-//	   └────────────────────────────────────────────────┘  ▼                 ▼
-//	                                                     waiting ──timer──▶ starting
+//	           start                 ready (min_uptime or a signal)
+//	stopped ─────────▶ starting ─────────────────▶ online
+//	  ▲  ▲               │  │                        │  │
+//	  │  │          stop │  │ exit                   │  │ exit
+//	  │  │               ▼  ▼                        │  ▼
+//	  │  └── gone ── stopping ◀────── stop ──────────┘ exited ──giveup──▶ errored
+//	  │                                                │  │                 │
+//	  │                                  rest (policy) │  │ restart         │ start
+//	  └────────────────────────────────────────────────┘  ▼                 ▼
+//	                                                    waiting ──timer──▶ starting
 //
 // stop from exited, waiting or errored goes straight to stopped. Every
 // other pairing of state and event is refused with "cannot EVENT while

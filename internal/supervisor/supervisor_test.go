@@ -196,7 +196,6 @@ func TestStopLeavesNoProcessOfTheTree(t *testing.T) {
 	}
 }
 
-
 func TestCrashLoopBacksOffThenGivesUp(t *testing.T) {
 	s, st := newSup(t)
 	a := helperApp("crash", "exit", "1", "boom")
