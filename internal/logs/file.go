@@ -22,7 +22,11 @@ type File struct {
 
 // WriteLine writes text and a newline. On failure the line is counted as
 // lost; once writing works again a marker line says how many were lost.
+// A File with no Path discards lines (tend run keeps no files).
 func (f *File) WriteLine(text []byte) {
+	if f.Path == "" {
+		return
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.f == nil {

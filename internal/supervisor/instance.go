@@ -289,6 +289,7 @@ func (in *instance) start() {
 	in.p, in.started = p, p.Started
 	in.process.Store(p)
 	in.procDone = p.Done()
+	in.ring.Reset() // the crash tail is this run's
 	in.pipesDone = in.pump(outR, errR)
 	in.crash = nil
 	in.note(fmt.Sprintf("started pid %d", p.Pid))

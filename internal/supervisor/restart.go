@@ -92,9 +92,9 @@ func Decide(app *spec.App, h History, e Exit, now time.Time, jitter float64) Dec
 	switch {
 	case d.History.Fast >= 2:
 		d.Reason = fmt.Sprintf("%s ×%d in %s → backoff %s", e, d.History.Fast,
-			now.Sub(d.History.FastSince).Round(100*time.Millisecond), d.Delay.Round(time.Millisecond))
+			roundHuman(now.Sub(d.History.FastSince)), roundHuman(d.Delay))
 	case d.Delay > 0:
-		d.Reason = fmt.Sprintf("%s → restart in %s", e, d.Delay.Round(time.Millisecond))
+		d.Reason = fmt.Sprintf("%s → restart in %s", e, roundHuman(d.Delay))
 	default:
 		d.Reason = e.String() + " → restart now"
 	}
@@ -129,4 +129,12 @@ func appendCapped(ts []time.Time, t time.Time) []time.Time {
 		out = out[len(out)-historyCap:]
 	}
 	return out
+}
+
+// roundHuman keeps durations short in reasons: 3ms, 250ms, 3.2s, 1m30s.
+func roundHuman(d time.Duration) time.Duration {
+	if d < time.Second {
+		return d.Round(time.Millisecond)
+	}
+	return d.Round(100 * time.Millisecond)
 }

@@ -21,7 +21,7 @@ import (
 
 // Config wires a Supervisor.
 type Config struct {
-	Home    string // TEND_HOME: logs go to Home/logs
+	Home    string // TEND_HOME: logs go to Home/logs; "" keeps no log files
 	Store   Store
 	Spawner *proc.Spawner
 	Logger  *slog.Logger
@@ -70,6 +70,9 @@ func New(cfg Config) *Supervisor {
 func (s *Supervisor) Hub() *logs.Hub { return &s.hub }
 
 func (s *Supervisor) logPath(name string, id int, stream string) string {
+	if s.home == "" {
+		return "" // no files: output goes to Echo only
+	}
 	return filepath.Join(s.home, "logs", fmt.Sprintf("%s-%d-%s.log", name, id, stream))
 }
 
@@ -398,4 +401,14 @@ func (s *Supervisor) allInstances() []*instance {
 		out = append(out, a.instances...)
 	}
 	return out
+}
+
+// FlushLogs empties the log files of instance id of app.
+func (s *Supervisor) FlushLogs(name string, id int) error {
+	ts, err := s.resolve(fmt.Sprintf("%s:%d", name, id))
+	if err != nil {
+		return err
+	}
+	in := ts[0].ins[0]
+	return errors.Join(in.out.Truncate(), in.err.Truncate())
 }

@@ -1,0 +1,120 @@
+// Package apitype holds the wire types of the daemon API (DESIGN §12),
+// shared by the client and the server so the CLI never links the daemon.
+// It has no behaviour.
+package apitype
+
+import (
+	"time"
+
+	"github.com/tend-pm/tend/internal/spec"
+)
+
+// Header names.
+const (
+	// HeaderBuild carries the sender's build id; the CLI compares it.
+	HeaderBuild = "Tend-Build"
+)
+
+// Error codes, one per kind of failure a client branches on.
+const (
+	CodeUnknownApp   = "unknown-app"
+	CodeNameTaken    = "name-taken"
+	CodeInvalid      = "invalid"
+	CodeBadRequest   = "bad-request"
+	CodeForbidden    = "forbidden"
+	CodeNotFound     = "not-found"
+	CodeInternal     = "internal"
+	CodeConflict     = "conflict"
+	CodeShuttingDown = "shutting-down"
+)
+
+// Error is the body of every failed response: {"error":{...}}.
+type Error struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// ErrorBody wraps Error.
+type ErrorBody struct {
+	Error Error `json:"error"`
+}
+
+// Version is GET /v1/version.
+type Version struct {
+	Version string    `json:"version"`
+	Build   string    `json:"build"`
+	Pid     int       `json:"pid"`
+	Home    string    `json:"home"`
+	Started time.Time `json:"started"`
+	Apps    int       `json:"apps"`
+	RSS     uint64    `json:"rss_bytes"`
+}
+
+// StartRequest is POST /v1/apps.
+type StartRequest struct {
+	Apps []*spec.App `json:"apps"`
+	// Replace gives existing apps of the same name the new spec.
+	Replace bool `json:"replace,omitempty"`
+}
+
+// ActionRequest is POST /v1/apps/{target}/{action}.
+type ActionRequest struct {
+	Signal string `json:"signal,omitempty"`
+}
+
+// Instance is one row of `tend ls`.
+type Instance struct {
+	Name        string         `json:"name"`
+	ID          string         `json:"id"`
+	Instance    int            `json:"instance"`
+	Status      string         `json:"status"`
+	Pid         int            `json:"pid"`
+	UptimeMS    int64          `json:"uptime_ms"`
+	Restarts    int            `json:"restarts"`
+	CPU         float64        `json:"cpu"`
+	MemoryBytes uint64         `json:"memory_bytes"`
+	Processes   int            `json:"processes"`
+	Reason      string         `json:"reason,omitempty"`
+	Decision    string         `json:"decision,omitempty"`
+	NextTry     *time.Time     `json:"next_try,omitempty"`
+	LastExit    *spec.ExitInfo `json:"last_exit,omitempty"`
+	Crash       []string       `json:"crash_stderr,omitempty"`
+	LostLines   int64          `json:"lost_log_lines,omitempty"`
+	Process     *ProcessFacts  `json:"process,omitempty"`
+	OutLog      string         `json:"out_log,omitempty"`
+	ErrLog      string         `json:"err_log,omitempty"`
+}
+
+// ProcessFacts are what `show` says about a running main process.
+type ProcessFacts struct {
+	PPid      int       `json:"ppid"`
+	Cwd       string    `json:"cwd,omitempty"`
+	User      string    `json:"user,omitempty"`
+	Group     string    `json:"group,omitempty"`
+	Nice      int       `json:"nice"`
+	StartTime time.Time `json:"start_time"`
+	CPUUser   float64   `json:"cpu_user_seconds"`
+	CPUSystem float64   `json:"cpu_system_seconds"`
+	RSS       uint64    `json:"rss_bytes"`
+	FDs       int       `json:"open_fds"`
+	Threads   int       `json:"threads"`
+	Command   []string  `json:"command,omitempty"`
+}
+
+// App is GET /v1/apps/{name}: `tend show`.
+type App struct {
+	Name      string     `json:"name"`
+	Desired   string     `json:"desired"`
+	Spec      *spec.App  `json:"spec"`
+	Argv      []string   `json:"argv"`
+	Instances []Instance `json:"instances"`
+}
+
+// LogLine is one line of GET /v1/logs (NDJSON).
+type LogLine struct {
+	Time     time.Time `json:"ts,omitzero"`
+	App      string    `json:"app"`
+	Instance int       `json:"instance"`
+	Stream   string    `json:"stream"`
+	Line     string    `json:"line"`
+}

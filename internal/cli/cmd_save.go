@@ -1,0 +1,99 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tend-pm/tend/internal/config"
+)
+
+func newSaveCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "save [FILE]",
+		Short: "Write the live apps as an ecosystem YAML file (default TEND_HOME/dump.yaml)",
+		Long: `Write the live apps as an ecosystem YAML file, which resurrect (or start)
+reads back. The file is private (0600): it holds the apps' env values.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := connect()
+			if err != nil {
+				return err
+			}
+			apps, err := c.Specs(true)
+			if err != nil {
+				return err
+			}
+			if len(apps) == 0 {
+				return fmt.Errorf("save: no apps to save")
+			}
+			path := filepath.Join(c.Home, "dump.yaml")
+			if len(args) == 1 {
+				path = args[0]
+			}
+			b, err := config.Marshal(apps)
+			if err != nil {
+				return err
+			}
+			if err := writeFileAtomic(path, b, 0o600); err != nil {
+				return fmt.Errorf("save: %w", err)
+			}
+			fmt.Fprintf(Stdout, "saved %d apps to %s\n", len(apps), path)
+			return nil
+		},
+	}
+}
+
+func newResurrectCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "resurrect [FILE]",
+		Short: "Apply a saved ecosystem file (default TEND_HOME/dump.yaml): start its apps, replacing those of the same name",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := connect()
+			if err != nil {
+				return err
+			}
+			path := filepath.Join(c.Home, "dump.yaml")
+			if len(args) == 1 {
+				path = args[0]
+			}
+			apps, err := config.Load(path)
+			if err != nil {
+				return err
+			}
+			captureEnv(apps)
+			ins, err := c.Start(apps, true)
+			if err != nil {
+				return err
+			}
+			printTable(ins)
+			return nil
+		},
+	}
+}
+
+// writeFileAtomic writes to a temporary file in the same directory and
+// renames it over path, so a crash leaves the old file or the new one.
+func writeFileAtomic(path string, b []byte, mode os.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tend-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(mode); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+

@@ -1,0 +1,132 @@
+package cli
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tend-pm/tend/internal/apitype"
+	"github.com/tend-pm/tend/internal/spec"
+)
+
+func newShowCmd() *cobra.Command {
+	var asJSON, secrets bool
+	cmd := &cobra.Command{
+		Use:     "show <name>",
+		Aliases: []string{"describe", "info"},
+		Short:   "Show an app: its spec, each instance's process, last exit, crash output and restart decision",
+		Args:    exactArgs(1, "one app name"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := connect()
+			if err != nil {
+				return err
+			}
+			a, err := c.Show(args[0], secrets)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return printJSON(a)
+			}
+			printApp(a)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().BoolVar(&secrets, "show-secrets", false, "show secret env values instead of *****")
+	return cmd
+}
+
+func printApp(a apitype.App) {
+	s := a.Spec
+	tw := tabwriter.NewWriter(Stdout, 0, 0, 2, ' ', 0)
+	row := func(k string, v any) { fmt.Fprintf(tw, "%s\t%v\n", k, v) }
+	row("name", a.Name)
+	row("desired", a.Desired)
+	row("command", shellJoin(a.Argv))
+	row("cwd", s.Cwd)
+	row("instances", s.Instances)
+	row("autorestart", s.Autorestart)
+	if len(s.StopExitCodes) > 0 {
+		row("stop_exit_codes", s.StopExitCodes)
+	}
+	row("min_uptime", s.MinUptimeD())
+	row("restart_delay", s.RestartDelay)
+	if s.MaxRestarts > 0 {
+		row("max_restarts", fmt.Sprintf("%d in %s", s.MaxRestarts, s.RestartWindow))
+	} else {
+		row("max_restarts", "never give up")
+	}
+	row("stop", fmt.Sprintf("%s, then SIGKILL after %s", s.StopSignal, s.KillTimeout))
+	for _, k := range slices.Sorted(maps.Keys(s.Env)) {
+		row("env", k+"="+s.Env[k])
+	}
+	tw.Flush()
+	now := time.Now()
+	for _, i := range a.Instances {
+		printInstance(i, now)
+	}
+}
+
+func printInstance(i apitype.Instance, now time.Time) {
+	fmt.Fprintf(Stdout, "\n%s  %s", i.ID, i.Status)
+	if i.Reason != "" {
+		fmt.Fprintf(Stdout, " (%s)", i.Reason)
+	}
+	fmt.Fprintln(Stdout)
+	tw := tabwriter.NewWriter(Stdout, 0, 0, 2, ' ', 0)
+	row := func(k string, v any) { fmt.Fprintf(tw, "  %s\t%v\n", k, v) }
+	if i.Pid != 0 {
+		row("pid", i.Pid)
+		row("uptime", human(time.Duration(i.UptimeMS)*time.Millisecond))
+		row("tree", fmt.Sprintf("%d processes, %s RSS, %.1f%% CPU", i.Processes, bytesHuman(i.MemoryBytes), i.CPU))
+	}
+	if p := i.Process; p != nil {
+		row("ppid", p.PPid)
+		row("cwd", p.Cwd)
+		row("user", p.User+":"+p.Group)
+		row("nice", p.Nice)
+		row("started", p.StartTime.Format(time.RFC3339))
+		row("cpu time", fmt.Sprintf("%.2fs user, %.2fs system", p.CPUUser, p.CPUSystem))
+		row("rss", bytesHuman(p.RSS))
+		row("open fds", p.FDs)
+		row("threads", p.Threads)
+	}
+	row("restarts", i.Restarts)
+	if e := i.LastExit; e != nil {
+		how := fmt.Sprintf("exit code %d", e.Code)
+		if e.Signal != "" {
+			how = "killed by " + e.Signal
+		}
+		row("last exit", fmt.Sprintf("%s at %s (%s ago)", how, e.Time.Format("15:04:05"), human(now.Sub(e.Time))))
+	}
+	if i.Decision != "" {
+		d := i.Decision
+		if i.NextTry != nil {
+			d += ", next try " + i.NextTry.Format("15:04:05")
+		}
+		row("restart decision", d)
+	}
+	if i.LostLines > 0 {
+		row("lost log lines", i.LostLines)
+	}
+	row("logs", i.OutLog+", "+i.ErrLog)
+	tw.Flush()
+	if len(i.Crash) > 0 {
+		fmt.Fprintln(Stdout, "  stderr of the last crash:")
+		fmt.Fprint(Stdout, indent(i.Crash, "    | "))
+	}
+}
+
+func shellJoin(argv []string) string {
+	q := make([]string, len(argv))
+	for i, a := range argv {
+		q[i] = spec.ShellQuote(a)
+	}
+	return strings.Join(q, " ")
+}

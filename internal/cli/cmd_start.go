@@ -1,0 +1,249 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tend-pm/tend/internal/apitype"
+	"github.com/tend-pm/tend/internal/client"
+	"github.com/tend-pm/tend/internal/config"
+	"github.com/tend-pm/tend/internal/spec"
+)
+
+type startFlags struct {
+	name, cwd, restart, stopSignal, interpreter  string
+	killTimeout, minUptime, restartWindow, delay string
+	instances                                    string
+	maxRestarts                                  int
+	env                                          []string
+	shell, json                                  bool
+}
+
+func newStartCmd() *cobra.Command {
+	var f startFlags
+	cmd := &cobra.Command{
+		Use:   "start <program|file.yaml|name> [flags] [-- args...]",
+		Short: "Start a program, the apps of an ecosystem file, or a stopped app",
+		Long: `Start a program by argv (no shell unless --shell), every app of an
+ecosystem file (.yaml, .yml, .json), or an app that was stopped.
+
+A .js/.mjs/.cjs script runs with node and a .py script with python3.
+Arguments after -- go to the program.`,
+		Example: `  tend start ./server --name api -- --port 3000
+  tend start app.js
+  tend start --shell "python3 -m http.server 8000" --name web
+  tend start ecosystem.yaml
+  tend start api`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dash := cmd.ArgsLenAtDash()
+			if dash > 1 || (dash < 0 && len(args) > 1) {
+				return usagef("start takes one program; put its arguments after --: tend start %s -- %s",
+					args[0], strings.Join(args[1:], " "))
+			}
+			return runStart(cmd, f, args[0], args[1:])
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.name, "name", "", "app name (default: the program's base name)")
+	fl.StringVar(&f.cwd, "cwd", "", "working directory (default: the current one)")
+	fl.StringArrayVar(&f.env, "env", nil, "set an environment variable `K=V` (repeatable)")
+	fl.StringVar(&f.restart, "restart", "", "restart policy: always, on-failure or never (default always)")
+	fl.StringVar(&f.stopSignal, "stop-signal", "", "signal that asks the app to stop (default SIGTERM)")
+	fl.StringVar(&f.killTimeout, "kill-timeout", "", "wait this long after the stop signal before SIGKILL (default 10s)")
+	fl.StringVar(&f.minUptime, "min-uptime", "", "a run shorter than this counts as a crash for backoff (default 1s)")
+	fl.IntVar(&f.maxRestarts, "max-restarts", 0, "give up (errored) after this many restarts within --restart-window (default: never give up)")
+	fl.StringVar(&f.restartWindow, "restart-window", "", "the window of --max-restarts (default 60s)")
+	fl.StringVar(&f.delay, "restart-delay", "", "wait this long before each restart")
+	fl.StringVar(&f.interpreter, "interpreter", "", "run the script with this program (none: run it directly)")
+	fl.StringVarP(&f.instances, "instances", "i", "", "number of instances")
+	fl.BoolVar(&f.shell, "shell", false, "run the program as a /bin/sh -c command line")
+	fl.BoolVar(&f.json, "json", false, "print the started instances as JSON")
+	return cmd
+}
+
+func runStart(cmd *cobra.Command, f startFlags, what string, args []string) error {
+	c, err := connect()
+	if err != nil {
+		return err
+	}
+	if isConfigFile(what) {
+		if n := cmd.Flags().NFlag(); n > 1 || (n == 1 && !f.json) {
+			return usagef("start %s: flags other than --json do not apply to a file; set the keys in the file", what)
+		}
+		apps, err := config.Load(what)
+		if err != nil {
+			return err
+		}
+		captureEnv(apps)
+		ins, err := c.Start(apps, false)
+		if err != nil {
+			return err
+		}
+		return report(ins, f.json)
+	}
+	if cmd.Flags().NFlag() == 0 && len(args) == 0 && !strings.Contains(what, "/") && !fileExists(what) {
+		// A bare name: start the stopped app of that name, if there is one.
+		err := c.Act(what, "start", apitype.ActionRequest{})
+		if err == nil {
+			ins, err := c.List()
+			if err != nil {
+				return err
+			}
+			return report(only(ins, what), false)
+		}
+		if ce, ok := errors.AsType[*client.Error](err); !ok || ce.Code != apitype.CodeUnknownApp {
+			return err
+		}
+	}
+	app, err := appFromFlags(f, what, args)
+	if err != nil {
+		return err
+	}
+	ins, err := c.Start([]*spec.App{app}, false)
+	if err != nil {
+		return err
+	}
+	return report(ins, f.json)
+}
+
+func report(ins []apitype.Instance, asJSON bool) error {
+	if asJSON {
+		return printJSON(ins)
+	}
+	printTable(ins)
+	return nil
+}
+
+func only(ins []apitype.Instance, target string) []apitype.Instance {
+	var out []apitype.Instance
+	for _, i := range ins {
+		if i.Name == target || i.ID == target {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+func isConfigFile(p string) bool {
+	switch strings.ToLower(filepath.Ext(p)) {
+	case ".yaml", ".yml", ".json":
+		return true
+	}
+	return false
+}
+
+func fileExists(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && !fi.IsDir()
+}
+
+// captureEnv records the caller's environment in each app, as PM2 does.
+func captureEnv(apps []*spec.App) {
+	env := map[string]string{}
+	for _, kv := range os.Environ() {
+		k, v, _ := strings.Cut(kv, "=")
+		if !strings.HasPrefix(k, "TEND_") {
+			env[k] = v
+		}
+	}
+	for _, a := range apps {
+		a.CallerEnv = env
+	}
+}
+
+// appFromFlags builds one app from the command line.
+func appFromFlags(f startFlags, what string, args []string) (*spec.App, error) {
+	cwd := f.cwd
+	if cwd == "" {
+		wd, err := os.Getwd()
+		if err != nil {
+			return nil, err
+		}
+		cwd = wd
+	}
+	cwd, err := filepath.Abs(cwd)
+	if err != nil {
+		return nil, err
+	}
+	a := &spec.App{Name: f.name, Script: what, Args: args, Cwd: cwd, Shell: f.shell, Interpreter: f.interpreter, StopSignal: f.stopSignal, MaxRestarts: f.maxRestarts}
+	if !f.shell {
+		if p := filepath.Join(cwd, what); (strings.Contains(what, "/") || spec.InterpreterFor(what) != "") && fileExists(p) {
+			a.Script = p
+		}
+	}
+	if a.Name == "" {
+		a.Name = defaultName(what, f.shell)
+	}
+	if f.restart != "" {
+		p, err := spec.ParseRestartPolicy(f.restart)
+		if err != nil {
+			return nil, fmt.Errorf("--restart: %w", err)
+		}
+		a.Autorestart = p
+	}
+	if f.instances != "" {
+		n, err := strconv.Atoi(f.instances)
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("--instances %q: want a number of 1 or more", f.instances)
+		}
+		a.Instances = n
+	}
+	for _, kv := range f.env {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("--env %q: want KEY=VALUE", kv)
+		}
+		if a.Env == nil {
+			a.Env = map[string]string{}
+		}
+		a.Env[k] = v
+	}
+	durations := []struct {
+		flag, val string
+		set       func(spec.Duration)
+	}{
+		{"--kill-timeout", f.killTimeout, func(d spec.Duration) { a.KillTimeout = d }},
+		{"--min-uptime", f.minUptime, func(d spec.Duration) { a.MinUptime = &d }},
+		{"--restart-window", f.restartWindow, func(d spec.Duration) { a.RestartWindow = d }},
+		{"--restart-delay", f.delay, func(d spec.Duration) { a.RestartDelay = d }},
+	}
+	for _, d := range durations {
+		if d.val == "" {
+			continue
+		}
+		v, err := spec.ParseDuration(d.val)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", d.flag, err)
+		}
+		d.set(v)
+	}
+	captureEnv([]*spec.App{a})
+	return a, a.Validate()
+}
+
+// defaultName is the program's base name without its extension.
+func defaultName(what string, shell bool) string {
+	if shell {
+		what, _, _ = strings.Cut(strings.TrimSpace(what), " ")
+	}
+	base := filepath.Base(what)
+	if ext := filepath.Ext(base); ext != "" && ext != base {
+		base = strings.TrimSuffix(base, ext)
+	}
+	var b strings.Builder
+	for _, r := range base {
+		if r < 128 && (r == '.' || r == '_' || r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			b.WriteRune(r)
+		} else {
+			b.WriteRune('-')
+		}
+	}
+	return strings.TrimLeft(b.String(), ".-_")
+}

@@ -1,0 +1,92 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tend-pm/tend/internal/apitype"
+)
+
+// newActionCmd makes stop and restart: one target, one action, then the
+// resulting table.
+func newActionCmd(action, short, done string) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   action + " <name|name:N|all>",
+		Short: short,
+		Args:  exactArgs(1, "one app: a name, name:N for one instance, or all"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := connect()
+			if err != nil {
+				return err
+			}
+			if err := c.Act(args[0], action, apitype.ActionRequest{}); err != nil {
+				return err
+			}
+			ins, err := c.List()
+			if err != nil {
+				return err
+			}
+			if args[0] != "all" {
+				ins = only(ins, args[0])
+			}
+			if asJSON {
+				return printJSON(ins)
+			}
+			fmt.Fprintf(Stdout, "%s %s\n", done, args[0])
+			printTable(ins)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the instances as JSON")
+	return cmd
+}
+
+func newStopCmd() *cobra.Command {
+	return newActionCmd("stop", "Stop an app (its whole process tree); returns when every process is gone", "stopped")
+}
+
+func newRestartCmd() *cobra.Command {
+	return newActionCmd("restart", "Stop then start an app", "restarted")
+}
+
+func newDeleteCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:     "delete <name|all>",
+		Aliases: []string{"del", "rm"},
+		Short:   "Stop an app and forget it",
+		Args:    exactArgs(1, "one app name, or all"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := connect()
+			if err != nil {
+				return err
+			}
+			if err := c.Delete(args[0]); err != nil {
+				return err
+			}
+			fmt.Fprintf(Stdout, "deleted %s\n", args[0])
+			return nil
+		},
+	}
+}
+
+func newSignalCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:     "signal <SIGNAL> <name|name:N|all>",
+		Short:   "Send a signal to an app's process trees",
+		Example: "  tend signal SIGUSR2 api\n  tend signal HUP api:1",
+		Args:    exactArgs(2, "a signal and an app: tend signal SIGUSR1 api"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := connect()
+			if err != nil {
+				return err
+			}
+			if err := c.Act(args[1], "signal", apitype.ActionRequest{Signal: args[0]}); err != nil {
+				return err
+			}
+			fmt.Fprintf(Stdout, "sent %s to %s\n", args[0], args[1])
+			return nil
+		},
+	}
+}

@@ -1,0 +1,76 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/tend-pm/tend/internal/apitype"
+)
+
+func printJSON(v any) error {
+	enc := json.NewEncoder(Stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// printTable prints instances as `tend ls` does.
+func printTable(ins []apitype.Instance) {
+	if len(ins) == 0 {
+		fmt.Fprintln(Stdout, "no apps; start one with `tend start <program>`")
+		return
+	}
+	tw := tabwriter.NewWriter(Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tID\tSTATUS\tPID\tUPTIME\tRESTARTS\tCPU\tMEM")
+	for _, i := range ins {
+		pid, up, cpu, mem := "-", "-", "-", "-"
+		if i.Pid != 0 {
+			pid = fmt.Sprint(i.Pid)
+			up = human(time.Duration(i.UptimeMS) * time.Millisecond)
+			cpu = fmt.Sprintf("%.1f%%", i.CPU)
+			if i.MemoryBytes > 0 {
+				mem = bytesHuman(i.MemoryBytes)
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", i.Name, i.ID, i.Status, pid, up, i.Restarts, cpu, mem)
+	}
+	tw.Flush()
+}
+
+// human prints a duration the way people read uptimes: 45s, 3m, 2h, 4d.
+func human(d time.Duration) string {
+	switch {
+	case d < time.Second:
+		return fmt.Sprintf("%dms", d.Milliseconds())
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh", int(d.Hours()))
+	}
+	return fmt.Sprintf("%dd", int(d.Hours()/24))
+}
+
+func bytesHuman(b uint64) string {
+	const unit = 1024
+	if b < unit {
+		return fmt.Sprintf("%dB", b)
+	}
+	div, exp := uint64(unit), 0
+	for n := b / unit; n >= unit; n /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f%cB", float64(b)/float64(div), "KMGTPE"[exp])
+}
+
+func indent(lines []string, prefix string) string {
+	var b strings.Builder
+	for _, l := range lines {
+		b.WriteString(prefix + l + "\n")
+	}
+	return b.String()
+}

@@ -1,0 +1,249 @@
+// Package client is the typed client of the daemon API. It starts the
+// daemon when none answers (two CLIs racing start exactly one: a lock
+// file), and refuses to drive a daemon of another build, saying how to
+// restart it.
+package client
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/tend-pm/tend/internal/apitype"
+	"github.com/tend-pm/tend/internal/buildinfo"
+	"github.com/tend-pm/tend/internal/spec"
+)
+
+// Client talks to the daemon of one TEND_HOME.
+type Client struct {
+	Home   string
+	Socket string
+	// Spawn starts a daemon; nil means do not start one.
+	Spawn func() error
+	// AllowOtherBuild lets `daemon stop|status` and `version` talk to a
+	// daemon of another build.
+	AllowOtherBuild bool
+
+	http *http.Client
+}
+
+// New returns a client for home.
+func New(home string, spawn func() error) *Client {
+	c := &Client{Home: home, Socket: filepath.Join(home, "tend.sock"), Spawn: spawn}
+	c.http = &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "unix", c.Socket)
+		},
+		DisableKeepAlives: true,
+	}}
+	return c
+}
+
+// Error is an error the daemon returned.
+type Error struct {
+	Status  int
+	Code    string
+	Message string
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// ErrNoDaemon means no daemon answers and none was to be started.
+var ErrNoDaemon = errors.New("no daemon running")
+
+// BuildMismatchError means the daemon is of another build.
+type BuildMismatchError struct{ Daemon, CLI string }
+
+func (e *BuildMismatchError) Error() string {
+	return fmt.Sprintf("the daemon runs build %s but this CLI is build %s; restart it with `tend daemon stop` (apps come back with the new daemon)", e.Daemon, e.CLI)
+}
+
+// do sends one request, starting the daemon first when needed.
+func (c *Client) do(method, path string, body any) (*http.Response, error) {
+	var buf []byte
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return nil, err
+		}
+		buf = b
+	}
+	resp, err := c.send(method, path, buf)
+	if err != nil && isNoDaemon(err) && c.Spawn != nil {
+		if err := c.ensureDaemon(); err != nil {
+			return nil, err
+		}
+		resp, err = c.send(method, path, buf)
+	}
+	if err != nil {
+		if isNoDaemon(err) {
+			return nil, fmt.Errorf("%w at %s", ErrNoDaemon, c.Socket)
+		}
+		return nil, fmt.Errorf("talk to the daemon at %s: %w", c.Socket, err)
+	}
+	if b := resp.Header.Get(apitype.HeaderBuild); !c.AllowOtherBuild && b != "" && b != buildinfo.Build() {
+		resp.Body.Close()
+		return nil, &BuildMismatchError{Daemon: b, CLI: buildinfo.Build()}
+	}
+	if resp.StatusCode >= 300 {
+		defer resp.Body.Close()
+		var eb apitype.ErrorBody
+		if err := json.NewDecoder(resp.Body).Decode(&eb); err != nil {
+			return nil, &Error{Status: resp.StatusCode, Code: apitype.CodeInternal, Message: resp.Status}
+		}
+		return nil, &Error{Status: resp.StatusCode, Code: eb.Error.Code, Message: eb.Error.Message}
+	}
+	return resp, nil
+}
+
+func (c *Client) send(method, path string, body []byte) (*http.Response, error) {
+	var r io.Reader
+	if body != nil {
+		r = bytes.NewReader(body)
+	}
+	req, err := http.NewRequest(method, "http://tend"+path, r)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set(apitype.HeaderBuild, buildinfo.Build())
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return c.http.Do(req)
+}
+
+func isNoDaemon(err error) bool {
+	return errors.Is(err, syscall.ENOENT) || errors.Is(err, syscall.ECONNREFUSED)
+}
+
+// call sends a request and decodes the JSON reply into out (if not nil).
+func (c *Client) call(method, path string, body, out any) error {
+	resp, err := c.do(method, path, body)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if out == nil {
+		io.Copy(io.Discard, resp.Body)
+		return nil
+	}
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		return fmt.Errorf("read daemon reply: %w", err)
+	}
+	return nil
+}
+
+// Version asks the daemon who it is.
+func (c *Client) Version() (apitype.Version, error) {
+	var v apitype.Version
+	return v, c.call("GET", "/v1/version", nil, &v)
+}
+
+// List returns every instance.
+func (c *Client) List() ([]apitype.Instance, error) {
+	var out []apitype.Instance
+	return out, c.call("GET", "/v1/apps", nil, &out)
+}
+
+// Show returns one app.
+func (c *Client) Show(name string, secrets bool) (apitype.App, error) {
+	var out apitype.App
+	q := ""
+	if secrets {
+		q = "?secrets=1"
+	}
+	return out, c.call("GET", "/v1/apps/"+url.PathEscape(name)+q, nil, &out)
+}
+
+// Start sends apps to the daemon.
+func (c *Client) Start(apps []*spec.App, replace bool) ([]apitype.Instance, error) {
+	var out []apitype.Instance
+	return out, c.call("POST", "/v1/apps", apitype.StartRequest{Apps: apps, Replace: replace}, &out)
+}
+
+// Act runs start, stop, restart or signal on a target.
+func (c *Client) Act(target, action string, req apitype.ActionRequest) error {
+	return c.call("POST", "/v1/apps/"+url.PathEscape(target)+"/"+action, req, nil)
+}
+
+// Delete forgets a target.
+func (c *Client) Delete(target string) error {
+	return c.call("DELETE", "/v1/apps/"+url.PathEscape(target), nil, nil)
+}
+
+// Specs returns the live apps' specs (for save).
+func (c *Client) Specs(secrets bool) ([]*spec.App, error) {
+	var out []*spec.App
+	q := ""
+	if secrets {
+		q = "?secrets=1"
+	}
+	return out, c.call("GET", "/v1/specs"+q, nil, &out)
+}
+
+// StopDaemon asks the daemon to stop its apps and exit, and waits until
+// it is gone.
+func (c *Client) StopDaemon(wait time.Duration) (int, error) {
+	var out struct{ Pid int }
+	if err := c.call("POST", "/v1/daemon/stop", nil, &out); err != nil {
+		return 0, err
+	}
+	deadline := time.Now().Add(wait)
+	for time.Now().Before(deadline) {
+		if syscall.Kill(out.Pid, 0) != nil {
+			return out.Pid, nil
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return out.Pid, fmt.Errorf("daemon pid %d still running after %s", out.Pid, wait)
+}
+
+// Flush empties the log files of app ("" for all).
+func (c *Client) Flush(app string) error {
+	return c.call("DELETE", "/v1/logs?app="+url.QueryEscape(app), nil, nil)
+}
+
+// Stream reads an NDJSON stream and calls each with every raw line.
+func (c *Client) Stream(path string, q url.Values, each func([]byte) error) error {
+	resp, err := c.do("GET", path+"?"+q.Encode(), nil)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 0, 64<<10), 4<<20)
+	for sc.Scan() {
+		if err := each(sc.Bytes()); err != nil {
+			return err
+		}
+	}
+	if err := sc.Err(); err != nil && !strings.Contains(err.Error(), "closed") {
+		return err
+	}
+	return nil
+}
+
+// Home returns TEND_HOME: the variable, else ~/.tend.
+func Home() (string, error) {
+	if h := os.Getenv("TEND_HOME"); h != "" {
+		return filepath.Abs(h)
+	}
+	u, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("find home directory (set TEND_HOME): %w", err)
+	}
+	return filepath.Join(u, ".tend"), nil
+}

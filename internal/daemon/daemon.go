@@ -1,0 +1,173 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/tend-pm/tend/internal/api"
+	"github.com/tend-pm/tend/internal/buildinfo"
+	"github.com/tend-pm/tend/internal/proc"
+	"github.com/tend-pm/tend/internal/store"
+	"github.com/tend-pm/tend/internal/supervisor"
+)
+
+// shutdownTimeout bounds the stop of every app at daemon shutdown; each
+// app's own kill_timeout is shorter unless set otherwise.
+const shutdownTimeout = 5 * time.Minute
+
+// Files in TEND_HOME (DESIGN §13).
+const (
+	SocketName = "tend.sock"
+	LockName   = "daemon.lock"
+	StateName  = "state.db"
+	LogName    = "daemon.log"
+)
+
+// Run runs the daemon in home until SIGTERM, SIGINT or an API stop.
+func Run(home string) error {
+	if err := PrepareHome(home); err != nil {
+		return err
+	}
+	lock, err := lockDaemon(home)
+	if err != nil {
+		return err
+	}
+	defer lock.Close()
+
+	logf, err := os.OpenFile(filepath.Join(home, LogName), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("open daemon log: %w", err)
+	}
+	defer logf.Close()
+	log := slog.New(slog.NewJSONHandler(logf, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	log.Info("daemon starting", "pid", os.Getpid(), "build", buildinfo.Build(), "home", home)
+
+	st, err := store.Open(filepath.Join(home, StateName))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	sp, err := proc.NewSpawner()
+	if err != nil {
+		return err
+	}
+	defer sp.Close()
+
+	sockPath := filepath.Join(home, SocketName)
+	ln, err := listen(sockPath)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(sockPath)
+
+	sup := supervisor.New(supervisor.Config{Home: home, Store: st, Spawner: sp, Logger: log})
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	sigc := make(chan os.Signal, 8)
+	signal.Notify(sigc, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	signal.Ignore(syscall.SIGPIPE)
+	defer signal.Stop(sigc)
+
+	srv := &api.Server{Sup: sup, Store: st, Home: home, Log: log, Started: time.Now(),
+		StopDaemon: stop, Stopping: ctx.Done()}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ctx, ln) }()
+
+	if err := sup.Restore(); err != nil {
+		log.Error("restore", "err", err)
+	}
+	log.Info("daemon ready", "socket", sockPath)
+
+	var runErr error
+loop:
+	for {
+		select {
+		case sig := <-sigc:
+			if sig == syscall.SIGHUP {
+				log.Info("SIGHUP ignored: reload comes with cluster mode")
+				continue
+			}
+			log.Info("signal", "signal", sig.String())
+			break loop
+		case <-ctx.Done():
+			log.Info("stop requested through the API")
+			break loop
+		case runErr = <-served:
+			log.Error("api server ended", "err", runErr)
+			break loop
+		}
+	}
+	stop()
+	// Shutdown order: no new requests (ctx), then apps, then the store
+	// and the spawner (deferred).
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := sup.Shutdown(sctx); err != nil {
+		log.Error("shutdown", "err", err)
+	}
+	log.Info("daemon stopped")
+	return runErr
+}
+
+// PrepareHome creates home, private to the user (0700).
+func PrepareHome(home string) error {
+	if err := os.MkdirAll(home, 0o700); err != nil {
+		return fmt.Errorf("create TEND_HOME: %w", err)
+	}
+	if err := os.Chmod(home, 0o700); err != nil {
+		return fmt.Errorf("TEND_HOME %s: %w", home, err)
+	}
+	return nil
+}
+
+// lockDaemon takes TEND_HOME/daemon.lock for the life of the daemon.
+func lockDaemon(home string) (*os.File, error) {
+	p := filepath.Join(home, LockName)
+	f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", p, err)
+	}
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		b, _ := os.ReadFile(p)
+		f.Close()
+		return nil, fmt.Errorf("another tend daemon (pid %s) holds %s; stop it with `tend daemon stop`", strings.TrimSpace(string(b)), p)
+	}
+	f.Truncate(0)
+	f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+	return f, nil
+}
+
+// listen binds the socket, private to the user, after making sure no live
+// daemon answers on it (the lock says none should).
+func listen(path string) (net.Listener, error) {
+	if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
+		c.Close()
+		return nil, fmt.Errorf("a daemon already answers on %s", path)
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("remove stale socket: %w", err)
+	}
+	old := syscall.Umask(0o177)
+	ln, err := net.Listen("unix", path)
+	syscall.Umask(old)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", path, err)
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		ln.Close()
+		return nil, err
+	}
+	return ln, nil
+}

@@ -1,0 +1,114 @@
+package daemon
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+
+	"github.com/tend-pm/tend/internal/logs"
+	"github.com/tend-pm/tend/internal/proc"
+	"github.com/tend-pm/tend/internal/spec"
+	"github.com/tend-pm/tend/internal/supervisor"
+)
+
+// RunOptions configure `tend run`.
+type RunOptions struct {
+	JSON   bool      // JSON lines instead of prefixed text
+	Stdout io.Writer // app output
+	Stderr io.Writer // tend's own state changes
+}
+
+// RunForeground runs apps in the foreground until they have all ended on
+// their own, or SIGTERM/SIGINT asks for a graceful stop. It returns the
+// process exit code: 0 after a graceful stop or when every app ended
+// cleanly; else the last non-zero exit code of an app (1 if it had none,
+// such as an app that could not start).
+func RunForeground(apps []*spec.App, opts RunOptions) (int, error) {
+	sp, err := proc.NewSpawner()
+	if err != nil {
+		return 1, err
+	}
+	defer sp.Close()
+	var mu sync.Mutex // serializes writes to Stdout and Stderr
+	echo := func(e logs.Entry) {
+		mu.Lock()
+		defer mu.Unlock()
+		if opts.JSON {
+			json.NewEncoder(opts.Stdout).Encode(e)
+			return
+		}
+		fmt.Fprintf(opts.Stdout, "%s:%d | %s\n", e.App, e.Instance, e.Line)
+	}
+	sup := supervisor.New(supervisor.Config{Store: &memStore{}, Spawner: sp, Echo: echo})
+	feed, unfollow := sup.FollowEvents()
+	defer unfollow()
+
+	sigc := make(chan os.Signal, 8)
+	signal.Notify(sigc, syscall.SIGTERM, syscall.SIGINT)
+	signal.Ignore(syscall.SIGPIPE)
+	defer signal.Stop(sigc)
+
+	if err := sup.Add(apps, false); err != nil {
+		sup.Shutdown(context.Background())
+		return 2, err
+	}
+	code := -1
+	for code < 0 {
+		select {
+		case sig := <-sigc:
+			fmt.Fprintf(opts.Stderr, "tend: %s: stopping every app\n", sig)
+			code = 0
+		case e := <-feed:
+			if e.To == "" {
+				continue
+			}
+			mu.Lock()
+			if opts.JSON {
+				json.NewEncoder(opts.Stderr).Encode(e)
+			} else {
+				fmt.Fprintf(opts.Stderr, "tend: %s:%d %s → %s: %s\n", e.App, e.Instance, e.From, e.To, e.Reason)
+			}
+			mu.Unlock()
+			if c, done := allDone(sup); done {
+				code = c
+			}
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := sup.Shutdown(ctx); err != nil {
+		return 1, err
+	}
+	return code, nil
+}
+
+// allDone reports whether no instance is running or due to restart, and
+// the exit code that says how they ended.
+func allDone(sup *supervisor.Supervisor) (int, bool) {
+	code := 0
+	for _, a := range sup.List() {
+		for _, v := range a.Instances {
+			switch v.State {
+			case supervisor.Stopped:
+			case supervisor.Errored:
+				if code == 0 {
+					code = 1
+				}
+			default:
+				return 0, false
+			}
+			if v.LastExit != nil && v.LastExit.Code != 0 {
+				code = v.LastExit.Code
+			} else if v.LastExit == nil && code == 0 && v.State == supervisor.Errored {
+				code = 1
+			}
+		}
+	}
+	return code, true
+}
+
