@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -18,8 +19,14 @@ const HelperEnv = "TEND_TEST_HELPER"
 // helpers are the programs the test binary can play; the first argument
 // after the helper name is up to each.
 var helpers = map[string]func(args []string){
-	// sleep: print "ready" and block until killed.
-	"sleep": func([]string) { fmt.Println("ready"); select {} },
+	// sleep [PIDFILE]: write the pid to PIDFILE, print "ready", block.
+	"sleep": func(args []string) {
+		if args[0] != "" {
+			os.WriteFile(args[0], []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644)
+		}
+		fmt.Println("ready")
+		select {}
+	},
 	// ignoreterm: ignore SIGTERM, print "ready", block.
 	"ignoreterm": func([]string) {
 		signal.Ignore(syscall.SIGTERM)
@@ -49,13 +56,28 @@ var helpers = map[string]func(args []string){
 		}
 		select {}
 	},
-	// forktree: start two sleeping grandchildren, one in a new session,
-	// print "ready", block.
-	"forktree": func([]string) {
-		spawn(false)
-		spawn(true)
+	// forktree [PIDFILE]: start two sleeping grandchildren, one in a new
+	// session, write the three pids to PIDFILE, print "ready", block.
+	"forktree": func(args []string) {
+		pids := []string{strconv.Itoa(os.Getpid()), spawn(false), spawn(true)}
+		if args[0] != "" {
+			os.WriteFile(args[0], []byte(strings.Join(pids, " ")+"\n"), 0o644)
+		}
 		fmt.Println("ready")
 		select {}
+	},
+	// trap: print "got SIG…" for each SIGUSR1, SIGUSR2 or SIGHUP; exit 0 on SIGTERM.
+	"trap": func([]string) {
+		c := make(chan os.Signal, 4)
+		signal.Notify(c, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGHUP, syscall.SIGTERM)
+		fmt.Println("ready")
+		for s := range c {
+			if s == syscall.SIGTERM {
+				fmt.Println("bye")
+				os.Exit(0)
+			}
+			fmt.Println("got", s)
+		}
 	},
 	// forkexit: start a child that exits soon, then exit 1 at once.
 	"forkexit": func([]string) {
@@ -80,13 +102,14 @@ var helpers = map[string]func(args []string){
 	},
 }
 
-func spawn(setsid bool) {
+func spawn(setsid bool) string {
 	c := helperCmd("sleep")
 	c.SysProcAttr = &syscall.SysProcAttr{Setsid: setsid}
 	if err := c.Start(); err != nil {
 		fmt.Fprintln(os.Stderr, "spawn:", err)
 		os.Exit(3)
 	}
+	return strconv.Itoa(c.Process.Pid)
 }
 
 func helperCmd(name string, args ...string) *exec.Cmd {
@@ -94,6 +117,26 @@ func helperCmd(name string, args ...string) *exec.Cmd {
 	c := exec.Command(self, args...)
 	c.Env = append(os.Environ(), HelperEnv+"="+name)
 	return c
+}
+
+// RunHelper runs the named helper with args and exits. It is how the
+// testscript command "helper NAME ARGS..." plays a program.
+func RunHelper(args []string) {
+	if len(args) == 0 {
+		fmt.Fprintln(os.Stderr, "usage: helper NAME [ARGS...]")
+		os.Exit(2)
+	}
+	h, ok := helpers[args[0]]
+	if !ok {
+		fmt.Fprintf(os.Stderr, "unknown test helper %q\n", args[0])
+		os.Exit(2)
+	}
+	rest := args[1:]
+	if len(rest) == 0 {
+		rest = []string{""}
+	}
+	h(rest)
+	os.Exit(0)
 }
 
 // RunHelperIfAsked runs the helper named by TEND_TEST_HELPER and exits; it

@@ -1,0 +1,244 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/tend-pm/tend/internal/cli"
+	"github.com/tend-pm/tend/internal/testutil"
+)
+
+func TestMain(m *testing.M) {
+	testutil.RunHelperIfAsked()
+	testscript.Main(m, map[string]func(){
+		"tend":   func() { os.Exit(cli.Main(os.Args[1:], hooks)) },
+		"helper": func() { testutil.RunHelper(os.Args[1:]) },
+	})
+}
+
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir: "testdata/script",
+		Setup: func(env *testscript.Env) error {
+			home := filepath.Join(env.WorkDir, "home")
+			env.Setenv("TEND_HOME", home)
+			env.Defer(func() { stopDaemon(t, home) })
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"waitfor":    waitFor,
+			"alive":      alive,
+			"nozombie":   noZombie,
+			"exits":      exits,
+			"gone":       gone,
+			"killdaemon": killDaemon,
+			"countapp":   countApp,
+		},
+		RequireExplicitExec: false,
+	})
+}
+
+// stopDaemon ends a daemon a script left running: SIGTERM, then SIGKILL.
+// Its apps die with it (Pdeathsig), so nothing outlives the test.
+func stopDaemon(t *testing.T, home string) {
+	b, err := os.ReadFile(filepath.Join(home, "daemon.lock"))
+	if err != nil {
+		return
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || syscall.Kill(pid, 0) != nil {
+		return
+	}
+	syscall.Kill(pid, syscall.SIGTERM)
+	deadline := time.Now().Add(15 * time.Second)
+	for syscall.Kill(pid, 0) == nil && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if syscall.Kill(pid, 0) == nil {
+		t.Errorf("daemon %d ignored SIGTERM for 15s; killing it", pid)
+		syscall.Kill(pid, syscall.SIGKILL)
+	}
+}
+
+// waitfor DURATION REGEXP CMD ARGS...: run the command until its stdout
+// matches, or fail after DURATION. With !, until it stops matching.
+func waitFor(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 3 {
+		ts.Fatalf("usage: waitfor DURATION REGEXP CMD ARGS...")
+	}
+	d, err := time.ParseDuration(args[0])
+	ts.Check(err)
+	re, err := regexp.Compile(args[1])
+	ts.Check(err)
+	path, err := lookPath(ts, args[2])
+	ts.Check(err)
+	deadline := time.Now().Add(d)
+	var out []byte
+	for {
+		cmd := exec.Command(path, args[3:]...)
+		cmd.Dir = ts.Getenv("WORK")
+		cmd.Env = scriptEnv(ts)
+		out, _ = cmd.Output()
+		if re.Match(out) != neg {
+			ts.Logf("waitfor: matched after %s", d-time.Until(deadline))
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("waitfor: %q %s matched %s within %s; last output:\n%s", args[1], map[bool]string{false: "never", true: "still"}[neg], strings.Join(args[2:], " "), d, out)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// alive PIDFILE: the process whose pid is in the file exists (not a zombie).
+func alive(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: alive PIDFILE")
+	}
+	b, err := os.ReadFile(ts.MkAbs(args[0]))
+	ts.Check(err)
+	for _, f := range strings.Fields(string(b)) {
+		pid, err := strconv.Atoi(f)
+		ts.Check(err)
+		st, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		isAlive := err == nil && !bytes.Contains(st, []byte(") Z "))
+		if isAlive == neg {
+			ts.Fatalf("pid %d alive=%v, want %v", pid, isAlive, !neg)
+		}
+	}
+}
+
+// nozombie: no zombie process is a child of the daemon.
+func noZombie(ts *testscript.TestScript, neg bool, args []string) {
+	b, err := os.ReadFile(filepath.Join(ts.Getenv("TEND_HOME"), "daemon.lock"))
+	ts.Check(err)
+	daemon := strings.TrimSpace(string(b))
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		st, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		i := bytes.LastIndexByte(st, ')')
+		f := strings.Fields(string(st[i+2:]))
+		if len(f) > 1 && f[0] == "Z" && f[1] == daemon {
+			ts.Fatalf("zombie pid %s under daemon %s", e.Name(), daemon)
+		}
+	}
+}
+
+func scriptEnv(ts *testscript.TestScript) []string {
+	var env []string
+	for _, k := range []string{"PATH", "HOME", "TEND_HOME", "WORK", "TMPDIR"} {
+		env = append(env, k+"="+ts.Getenv(k))
+	}
+	return env
+}
+
+func lookPath(ts *testscript.TestScript, name string) (string, error) {
+	for _, d := range filepath.SplitList(ts.Getenv("PATH")) {
+		p := filepath.Join(d, name)
+		if fi, err := os.Stat(p); err == nil && fi.Mode()&0o111 != 0 {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("%s not found in the script's PATH", name)
+}
+
+// exits CODE CMD ARGS...: run the command; its exit code must be CODE.
+// Its stdout and stderr become the script's.
+func exits(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 2 || neg {
+		ts.Fatalf("usage: exits CODE CMD ARGS...")
+	}
+	want, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	err = ts.Exec(args[1], args[2:]...)
+	got := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		got = ee.ExitCode()
+	} else if err != nil {
+		ts.Fatalf("exits: %v", err)
+	}
+	if got != want {
+		ts.Fatalf("%s exited %d, want %d", strings.Join(args[1:], " "), got, want)
+	}
+}
+
+// gone PIDFILE: every pid in the file ends within 5s.
+func gone(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 || neg {
+		ts.Fatalf("usage: gone PIDFILE")
+	}
+	b, err := os.ReadFile(ts.MkAbs(args[0]))
+	ts.Check(err)
+	deadline := time.Now().Add(5 * time.Second)
+	for _, f := range strings.Fields(string(b)) {
+		pid, err := strconv.Atoi(f)
+		ts.Check(err)
+		for processAlive(pid) {
+			if time.Now().After(deadline) {
+				ts.Fatalf("pid %d still alive after 5s", pid)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+}
+
+func processAlive(pid int) bool {
+	st, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	return err == nil && !bytes.Contains(st, []byte(") Z "))
+}
+
+// killdaemon: SIGKILL the daemon and wait until it is gone.
+func killDaemon(ts *testscript.TestScript, neg bool, args []string) {
+	b, err := os.ReadFile(filepath.Join(ts.Getenv("TEND_HOME"), "daemon.lock"))
+	ts.Check(err)
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	ts.Check(err)
+	ts.Check(syscall.Kill(pid, syscall.SIGKILL))
+	deadline := time.Now().Add(5 * time.Second)
+	for processAlive(pid) {
+		if time.Now().After(deadline) {
+			ts.Fatalf("daemon %d alive 5s after SIGKILL", pid)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// countapp NAME N: exactly N live processes have TEND_APP=NAME in their
+// environment.
+func countApp(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: countapp NAME N")
+	}
+	want, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	marker := []byte("\x00TEND_APP=" + args[0] + "\x00")
+	n := 0
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || !processAlive(pid) {
+			continue
+		}
+		env, err := os.ReadFile("/proc/" + e.Name() + "/environ")
+		if err == nil && bytes.Contains(append([]byte{0}, env...), marker) {
+			n++
+		}
+	}
+	if (n == want) == neg {
+		ts.Fatalf("%d processes of app %s, want %d", n, args[0], want)
+	}
+}
