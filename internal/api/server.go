@@ -36,17 +36,17 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 // routes is the one route table.
 func (s *Server) routes() map[string]handlerFunc {
 	return map[string]handlerFunc{
-		"GET /v1/version":                  s.getVersion,
-		"GET /v1/apps":                     s.listApps,
-		"POST /v1/apps":                    s.startApps,
-		"GET /v1/apps/{name}":              s.getApp,
-		"DELETE /v1/apps/{target}":         s.deleteApp,
-		"POST /v1/apps/{target}/{action}":  s.actApp,
-		"GET /v1/specs":                    s.getSpecs,
-		"GET /v1/logs":                     s.getLogs,
-		"DELETE /v1/logs":                  s.flushLogs,
-		"GET /v1/events":                   s.getEvents,
-		"POST /v1/daemon/stop":             s.stopDaemon,
+		"GET /v1/version":                 s.getVersion,
+		"GET /v1/apps":                    s.listApps,
+		"POST /v1/apps":                   s.startApps,
+		"GET /v1/apps/{name}":             s.getApp,
+		"DELETE /v1/apps/{target}":        s.deleteApp,
+		"POST /v1/apps/{target}/{action}": s.actApp,
+		"GET /v1/specs":                   s.getSpecs,
+		"GET /v1/logs":                    s.getLogs,
+		"DELETE /v1/logs":                 s.flushLogs,
+		"GET /v1/events":                  s.getEvents,
+		"POST /v1/daemon/stop":            s.stopDaemon,
 	}
 }
 

@@ -111,4 +111,3 @@ func allDone(sup *supervisor.Supervisor) (int, bool) {
 	}
 	return code, true
 }
-
