@@ -140,7 +140,7 @@ func noZombie(ts *testscript.TestScript, neg bool, args []string) {
 
 func scriptEnv(ts *testscript.TestScript) []string {
 	var env []string
-	for _, k := range []string{"PATH", "HOME", "TEND_HOME", "WORK", "TMPDIR"} {
+	for _, k := range []string{"PATH", "HOME", "TEND_HOME", "WORK", "TMPDIR", "TEND_TEST_BUILD"} {
 		env = append(env, k+"="+ts.Getenv(k))
 	}
 	return env

@@ -1,11 +1,15 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"os"
+	"os/signal"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -33,7 +37,9 @@ func newEventsCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return c.Stream("/v1/events", q, func(b []byte) error {
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return c.Stream(ctx, "/v1/events", q, func(b []byte) error {
 				if asJSON {
 					_, err := fmt.Fprintf(Stdout, "%s\n", b)
 					return err

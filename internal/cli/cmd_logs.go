@@ -1,10 +1,14 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"os"
+	"os/signal"
 	"strconv"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -41,7 +45,9 @@ func newLogsCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return c.Stream("/v1/logs", q, func(b []byte) error {
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return c.Stream(ctx, "/v1/logs", q, func(b []byte) error {
 				if asJSON {
 					_, err := fmt.Fprintf(Stdout, "%s\n", b)
 					return err

@@ -17,7 +17,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"time"
 
@@ -216,13 +215,17 @@ func (c *Client) Flush(app string) error {
 	return c.call("DELETE", "/v1/logs?app="+url.QueryEscape(app), nil, nil)
 }
 
-// Stream reads an NDJSON stream and calls each with every raw line.
-func (c *Client) Stream(path string, q url.Values, each func([]byte) error) error {
+// Stream reads an NDJSON stream and calls each with every raw line, until
+// the stream ends or ctx is done (which is not an error: it is how a
+// follower is interrupted).
+func (c *Client) Stream(ctx context.Context, path string, q url.Values, each func([]byte) error) error {
 	resp, err := c.do("GET", path+"?"+q.Encode(), nil)
 	if err != nil {
 		return err
 	}
 	defer resp.Body.Close()
+	stop := context.AfterFunc(ctx, func() { resp.Body.Close() })
+	defer stop()
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 0, 64<<10), 4<<20)
 	for sc.Scan() {
@@ -230,7 +233,7 @@ func (c *Client) Stream(path string, q url.Values, each func([]byte) error) erro
 			return err
 		}
 	}
-	if err := sc.Err(); err != nil && !strings.Contains(err.Error(), "closed") {
+	if err := sc.Err(); err != nil && ctx.Err() == nil {
 		return err
 	}
 	return nil
