@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -44,8 +45,16 @@ func TestScripts(t *testing.T) {
 			"gone":       gone,
 			"killdaemon": killDaemon,
 			"countapp":   countApp,
+			"killppid":   killPPid,
+			"killtend":   killTend,
 		},
-		RequireExplicitExec: false,
+		Condition: func(cond string) (bool, error) {
+			switch cond {
+			case "root":
+				return os.Geteuid() == 0, nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
 	})
 }
 
@@ -241,4 +250,58 @@ func countApp(ts *testscript.TestScript, neg bool, args []string) {
 	if (n == want) == neg {
 		ts.Fatalf("%d processes of app %s, want %d", n, args[0], want)
 	}
+}
+
+// killppid SIGNAL PIDFILE: send SIGNAL (TERM, INT, HUP…) to the parent of
+// the process whose pid is in PIDFILE: how a script signals `tend run`.
+func killPPid(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 || neg {
+		ts.Fatalf("usage: killppid SIGNAL PIDFILE")
+	}
+	sigs := map[string]syscall.Signal{"TERM": syscall.SIGTERM, "INT": syscall.SIGINT, "HUP": syscall.SIGHUP}
+	sig, ok := sigs[args[0]]
+	if !ok {
+		ts.Fatalf("killppid: unknown signal %s", args[0])
+	}
+	b, err := os.ReadFile(ts.MkAbs(args[1]))
+	ts.Check(err)
+	st, err := os.ReadFile("/proc/" + strings.TrimSpace(string(b)) + "/stat")
+	ts.Check(err)
+	f := strings.Fields(string(st[bytes.LastIndexByte(st, ')')+2:]))
+	ppid, err := strconv.Atoi(f[1])
+	ts.Check(err)
+	if ppid <= 1 {
+		ts.Fatalf("killppid: parent pid %d; is the pid from another namespace?", ppid)
+	}
+	ts.Check(syscall.Kill(ppid, sig))
+}
+
+// killtend SIGNAL ARG: send SIGNAL to the tend process whose arguments
+// include ARG (an absolute path, so parallel scripts do not meet).
+func killTend(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 || neg {
+		ts.Fatalf("usage: killtend SIGNAL ARG")
+	}
+	sigs := map[string]syscall.Signal{"TERM": syscall.SIGTERM, "INT": syscall.SIGINT, "HUP": syscall.SIGHUP}
+	sig, ok := sigs[args[0]]
+	if !ok {
+		ts.Fatalf("killtend: unknown signal %s", args[0])
+	}
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		if err != nil {
+			continue
+		}
+		argv := strings.Split(strings.TrimSuffix(string(b), "\x00"), "\x00")
+		if filepath.Base(argv[0]) == "tend" && slices.Contains(argv, args[1]) {
+			ts.Check(syscall.Kill(pid, sig))
+			return
+		}
+	}
+	ts.Fatalf("killtend: no tend process with argument %s", args[1])
 }

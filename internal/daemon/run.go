@@ -44,7 +44,7 @@ func RunForeground(apps []*spec.App, opts RunOptions) (int, error) {
 		}
 		fmt.Fprintf(opts.Stdout, "%s:%d | %s\n", e.App, e.Instance, e.Line)
 	}
-	sup := supervisor.New(supervisor.Config{Store: &memStore{}, Spawner: sp, Echo: echo})
+	sup := supervisor.New(supervisor.Config{Store: &memStore{}, Spawner: sp, Echo: echo, StartReason: "started by tend run"})
 	feed, unfollow := sup.FollowEvents()
 	defer unfollow()
 
@@ -57,6 +57,18 @@ func RunForeground(apps []*spec.App, opts RunOptions) (int, error) {
 		sup.Shutdown(context.Background())
 		return 2, err
 	}
+	print := func(e spec.Event) {
+		if e.To == "" {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if opts.JSON {
+			json.NewEncoder(opts.Stderr).Encode(e)
+		} else {
+			fmt.Fprintf(opts.Stderr, "tend: %s:%d %s → %s: %s\n", e.App, e.Instance, e.From, e.To, e.Reason)
+		}
+	}
 	code := -1
 	for code < 0 {
 		select {
@@ -64,27 +76,35 @@ func RunForeground(apps []*spec.App, opts RunOptions) (int, error) {
 			fmt.Fprintf(opts.Stderr, "tend: %s: stopping every app\n", sig)
 			code = 0
 		case e := <-feed:
-			if e.To == "" {
-				continue
-			}
-			mu.Lock()
-			if opts.JSON {
-				json.NewEncoder(opts.Stderr).Encode(e)
-			} else {
-				fmt.Fprintf(opts.Stderr, "tend: %s:%d %s → %s: %s\n", e.App, e.Instance, e.From, e.To, e.Reason)
-			}
-			mu.Unlock()
-			if c, done := allDone(sup); done {
+			print(e)
+			if c, done := allDone(sup); done && e.To != "" {
 				code = c
 			}
 		}
 	}
+	// Keep printing state changes while the apps stop.
 	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
-	if err := sup.Shutdown(ctx); err != nil {
-		return 1, err
+	done := make(chan error, 1)
+	go func() { done <- sup.Shutdown(ctx) }()
+	for {
+		select {
+		case e := <-feed:
+			print(e)
+		case err := <-done:
+			for {
+				select {
+				case e := <-feed:
+					print(e)
+				default:
+					if err != nil {
+						return 1, err
+					}
+					return code, nil
+				}
+			}
+		}
 	}
-	return code, nil
 }
 
 // allDone reports whether no instance is running or due to restart, and

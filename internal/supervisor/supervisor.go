@@ -27,6 +27,9 @@ type Config struct {
 	Logger  *slog.Logger
 	// Echo, when set, receives every output line as well (tend run).
 	Echo func(logs.Entry)
+	// StartReason is the reason recorded when Add starts an app
+	// (default "started by tend start").
+	StartReason string
 }
 
 // Supervisor owns the apps and their instances.
@@ -36,6 +39,7 @@ type Supervisor struct {
 	spawner *proc.Spawner
 	log     *slog.Logger
 	echo    func(logs.Entry)
+	started string // reason of starts by Add
 	hub     logs.Hub
 	events  eventHub
 
@@ -56,7 +60,10 @@ type app struct {
 func New(cfg Config) *Supervisor {
 	s := &Supervisor{
 		home: cfg.Home, store: cfg.Store, spawner: cfg.Spawner, log: cfg.Logger, echo: cfg.Echo,
-		apps: map[string]*app{}, quit: make(chan struct{}),
+		apps: map[string]*app{}, quit: make(chan struct{}), started: cfg.StartReason,
+	}
+	if s.started == "" {
+		s.started = "started by tend start"
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -191,7 +198,7 @@ func (s *Supervisor) Add(apps []*spec.App, replace bool) error {
 	}
 	s.mu.Unlock()
 	s.quitInstances(toQuit, "replaced by a new spec")
-	return s.startInstances(toStart, "started by tend start")
+	return s.startInstances(toStart, s.started)
 }
 
 func (s *Supervisor) startInstances(ins []*instance, why string) error {
@@ -379,7 +386,7 @@ func (s *Supervisor) Shutdown(ctx context.Context) error {
 	ins := s.allInstances()
 	done := make(chan struct{})
 	go func() {
-		s.quitInstances(ins, "daemon shutting down")
+		s.quitInstances(ins, "shutting down")
 		close(done)
 	}()
 	var err error
