@@ -84,7 +84,9 @@ func printInstance(i apitype.Instance, now time.Time) {
 	if i.Pid != 0 {
 		row("pid", i.Pid)
 		row("uptime", human(time.Duration(i.UptimeMS)*time.Millisecond))
-		row("tree", fmt.Sprintf("%d processes, %s RSS, %.1f%% CPU", i.Processes, bytesHuman(i.MemoryBytes), i.CPU))
+		if i.Processes > 0 {
+			row("tree", fmt.Sprintf("%d processes, %s RSS, %.1f%% CPU", i.Processes, bytesHuman(i.MemoryBytes), i.CPU))
+		}
 	}
 	if p := i.Process; p != nil {
 		row("ppid", p.PPid)

@@ -291,7 +291,6 @@ func (in *instance) start() {
 	in.procDone = p.Done()
 	in.ring.Reset() // the crash tail is this run's
 	in.pipesDone = in.pump(outR, errR)
-	in.crash = nil
 	in.note(fmt.Sprintf("started pid %d", p.Pid))
 	if d := app.MinUptimeD(); d > 0 {
 		in.readyC = time.After(d)
