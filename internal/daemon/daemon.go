@@ -82,12 +82,13 @@ func Run(home string) error {
 
 	srv := &api.Server{Sup: sup, Store: st, Home: home, Log: log, Started: time.Now(),
 		StopDaemon: stop, Stopping: ctx.Done()}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ctx, ln) }()
-
+	// Restore before serving: a request must see every stored app. Clients
+	// that connect meanwhile wait in the listen backlog.
 	if err := sup.Restore(); err != nil {
 		log.Error("restore", "err", err)
 	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ctx, ln) }()
 	log.Info("daemon ready", "socket", sockPath)
 
 	var runErr error
