@@ -263,11 +263,7 @@ func killPPid(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 2 || neg {
 		ts.Fatalf("usage: killppid SIGNAL PIDFILE")
 	}
-	sigs := map[string]syscall.Signal{"TERM": syscall.SIGTERM, "INT": syscall.SIGINT, "HUP": syscall.SIGHUP}
-	sig, ok := sigs[args[0]]
-	if !ok {
-		ts.Fatalf("killppid: unknown signal %s", args[0])
-	}
+	sig := scriptSignal(ts, args[0])
 	b, err := os.ReadFile(ts.MkAbs(args[1]))
 	ts.Check(err)
 	st, err := os.ReadFile("/proc/" + strings.TrimSpace(string(b)) + "/stat")
@@ -287,11 +283,7 @@ func killTend(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 2 || neg {
 		ts.Fatalf("usage: killtend SIGNAL ARG")
 	}
-	sigs := map[string]syscall.Signal{"TERM": syscall.SIGTERM, "INT": syscall.SIGINT, "HUP": syscall.SIGHUP}
-	sig, ok := sigs[args[0]]
-	if !ok {
-		ts.Fatalf("killtend: unknown signal %s", args[0])
-	}
+	sig := scriptSignal(ts, args[0])
 	ents, _ := os.ReadDir("/proc")
 	for _, e := range ents {
 		pid, err := strconv.Atoi(e.Name())
@@ -309,4 +301,13 @@ func killTend(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	}
 	ts.Fatalf("killtend: no tend process with argument %s", args[1])
+}
+
+func scriptSignal(ts *testscript.TestScript, name string) syscall.Signal {
+	sigs := map[string]syscall.Signal{"TERM": syscall.SIGTERM, "INT": syscall.SIGINT, "HUP": syscall.SIGHUP}
+	sig, ok := sigs[name]
+	if !ok {
+		ts.Fatalf("unknown signal %s", name)
+	}
+	return sig
 }

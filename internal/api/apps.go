@@ -57,22 +57,12 @@ func (s *Server) getApp(w http.ResponseWriter, r *http.Request) error {
 		i.OutLog, i.ErrLog = s.Sup.LogPaths(app.Name, v.Instance)
 		if v.Pid != 0 {
 			if f, err := metrics.Read(v.Pid); err == nil {
-				pf := apitype.ProcessFacts(projectFacts(f))
-				i.Process = &pf
+				i.Process = &f
 			}
 		}
 		out.Instances = append(out.Instances, i)
 	}
 	return writeJSON(w, out)
-}
-
-// projectFacts keeps the fields that the wire type carries.
-func projectFacts(f metrics.Facts) apitype.ProcessFacts {
-	return apitype.ProcessFacts{
-		PPid: f.PPid, Cwd: f.Cwd, User: f.User, Group: f.Group, Nice: f.Nice,
-		StartTime: f.StartTime, CPUUser: f.CPUUser, CPUSystem: f.CPUSystem,
-		RSS: f.RSS, FDs: f.FDs, Threads: f.Threads, Command: f.Command,
-	}
 }
 
 func (s *Server) startApps(w http.ResponseWriter, r *http.Request) error {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net"
 	"os"
+
+	"golang.org/x/sys/unix"
 )
 
 type peerKey struct{}
@@ -46,4 +48,13 @@ func checkPeer(ctx context.Context) error {
 		return fmt.Errorf("uid %d may not drive the tend daemon of uid %d", p.uid, os.Getuid())
 	}
 	return nil
+}
+
+// selfRSS is the daemon's peak resident memory in bytes.
+func selfRSS() uint64 {
+	var ru unix.Rusage
+	if unix.Getrusage(unix.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return uint64(ru.Maxrss) * maxRSSUnit
 }

@@ -10,10 +10,5 @@ func peerUID(fd int) (int, error) {
 	return int(cred.Uid), nil
 }
 
-func selfRSS() uint64 {
-	var ru unix.Rusage
-	if unix.Getrusage(unix.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return uint64(ru.Maxrss) * 1024 // kilobytes on Linux
-}
+// maxRSSUnit is the unit of getrusage's ru_maxrss: kilobytes on Linux.
+const maxRSSUnit = 1024

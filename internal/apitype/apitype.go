@@ -64,41 +64,25 @@ type ActionRequest struct {
 
 // Instance is one row of `tend ls`.
 type Instance struct {
-	Name        string         `json:"name"`
-	ID          string         `json:"id"`
-	Instance    int            `json:"instance"`
-	Status      string         `json:"status"`
-	Pid         int            `json:"pid"`
-	UptimeMS    int64          `json:"uptime_ms"`
-	Restarts    int            `json:"restarts"`
-	CPU         float64        `json:"cpu"`
-	MemoryBytes uint64         `json:"memory_bytes"`
-	Processes   int            `json:"processes"`
-	Reason      string         `json:"reason,omitempty"`
-	Decision    string         `json:"decision,omitempty"`
-	NextTry     *time.Time     `json:"next_try,omitempty"`
-	LastExit    *spec.ExitInfo `json:"last_exit,omitempty"`
-	Crash       []string       `json:"crash_stderr,omitempty"`
-	LostLines   int64          `json:"lost_log_lines,omitempty"`
-	Process     *ProcessFacts  `json:"process,omitempty"`
-	OutLog      string         `json:"out_log,omitempty"`
-	ErrLog      string         `json:"err_log,omitempty"`
-}
-
-// ProcessFacts are what `show` says about a running main process.
-type ProcessFacts struct {
-	PPid      int       `json:"ppid"`
-	Cwd       string    `json:"cwd,omitempty"`
-	User      string    `json:"user,omitempty"`
-	Group     string    `json:"group,omitempty"`
-	Nice      int       `json:"nice"`
-	StartTime time.Time `json:"start_time"`
-	CPUUser   float64   `json:"cpu_user_seconds"`
-	CPUSystem float64   `json:"cpu_system_seconds"`
-	RSS       uint64    `json:"rss_bytes"`
-	FDs       int       `json:"open_fds"`
-	Threads   int       `json:"threads"`
-	Command   []string  `json:"command,omitempty"`
+	Name        string             `json:"name"`
+	ID          string             `json:"id"`
+	Instance    int                `json:"instance"`
+	Status      string             `json:"status"`
+	Pid         int                `json:"pid"`
+	UptimeMS    int64              `json:"uptime_ms"`
+	Restarts    int                `json:"restarts"`
+	CPU         float64            `json:"cpu"`
+	MemoryBytes uint64             `json:"memory_bytes"`
+	Processes   int                `json:"processes"`
+	Reason      string             `json:"reason,omitempty"`
+	Decision    string             `json:"decision,omitempty"`
+	NextTry     *time.Time         `json:"next_try,omitempty"`
+	LastExit    *spec.ExitInfo     `json:"last_exit,omitempty"`
+	Crash       []string           `json:"crash_stderr,omitempty"`
+	LostLines   int64              `json:"lost_log_lines,omitempty"`
+	Process     *spec.ProcessFacts `json:"process,omitempty"`
+	OutLog      string             `json:"out_log,omitempty"`
+	ErrLog      string             `json:"err_log,omitempty"`
 }
 
 // App is GET /v1/apps/{name}: `tend show`.

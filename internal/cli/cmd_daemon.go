@@ -21,11 +21,10 @@ func newDaemonCmd(h Hooks) *cobra.Command {
 		Short: "Say whether a daemon runs, its pid, build and uptime",
 		Args:  exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := connectNoStart()
+			c, err := daemonClient()
 			if err != nil {
 				return err
 			}
-			c.AllowOtherBuild = true
 			v, err := c.Version()
 			if err != nil {
 				return err
@@ -44,11 +43,10 @@ func newDaemonCmd(h Hooks) *cobra.Command {
 		Short: "Stop the apps (desired state kept) and the daemon",
 		Args:  exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := connectNoStart()
+			c, err := daemonClient()
 			if err != nil {
 				return err
 			}
-			c.AllowOtherBuild = true
 			pid, err := c.StopDaemon(6 * time.Minute)
 			if errors.Is(err, client.ErrNoDaemon) {
 				fmt.Fprintln(Stdout, "no daemon running")
@@ -76,4 +74,14 @@ func newDaemonCmd(h Hooks) *cobra.Command {
 	}
 	cmd.AddCommand(status, stop, run)
 	return cmd
+}
+
+// daemonClient talks to whatever daemon runs, of any build, and starts none.
+func daemonClient() (*client.Client, error) {
+	c, err := connectNoStart()
+	if err != nil {
+		return nil, err
+	}
+	c.AllowOtherBuild = true
+	return c, nil
 }

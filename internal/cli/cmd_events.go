@@ -1,15 +1,11 @@
 package cli
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/url"
-	"os"
-	"os/signal"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -33,23 +29,12 @@ func newEventsCmd() *cobra.Command {
 			if follow {
 				q.Set("follow", "1")
 			}
-			c, err := connect()
-			if err != nil {
-				return err
-			}
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			return c.Stream(ctx, "/v1/events", q, func(b []byte) error {
-				if asJSON {
-					_, err := fmt.Fprintf(Stdout, "%s\n", b)
-					return err
-				}
+			return stream("/v1/events", q, asJSON, func(b []byte) (string, error) {
 				var e spec.Event
 				if err := json.Unmarshal(b, &e); err != nil {
-					return err
+					return "", err
 				}
-				_, err := fmt.Fprintln(Stdout, formatEvent(e))
-				return err
+				return formatEvent(e), nil
 			})
 		},
 	}

@@ -41,23 +41,12 @@ func newLogsCmd() *cobra.Command {
 			if errs {
 				q.Set("stream", "err")
 			}
-			c, err := connect()
-			if err != nil {
-				return err
-			}
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			return c.Stream(ctx, "/v1/logs", q, func(b []byte) error {
-				if asJSON {
-					_, err := fmt.Fprintf(Stdout, "%s\n", b)
-					return err
-				}
+			return stream("/v1/logs", q, asJSON, func(b []byte) (string, error) {
 				var l apitype.LogLine
 				if err := json.Unmarshal(b, &l); err != nil {
-					return err
+					return "", err
 				}
-				_, err := fmt.Fprintf(Stdout, "%s:%d %s | %s\n", l.App, l.Instance, l.Stream, l.Line)
-				return err
+				return fmt.Sprintf("%s:%d %s | %s", l.App, l.Instance, l.Stream, l.Line), nil
 			})
 		},
 	}
@@ -91,4 +80,26 @@ func newFlushCmd() *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// stream prints an NDJSON stream of the daemon, raw with --json or
+// formatted; SIGINT or SIGTERM ends it without an error.
+func stream(path string, q url.Values, asJSON bool, format func([]byte) (string, error)) error {
+	c, err := connect()
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return c.Stream(ctx, path, q, func(b []byte) error {
+		line := string(b)
+		if !asJSON {
+			var err error
+			if line, err = format(b); err != nil {
+				return err
+			}
+		}
+		_, err := fmt.Fprintln(Stdout, line)
+		return err
+	})
 }

@@ -16,8 +16,7 @@ func newVersionCmd() *cobra.Command {
 		Args:  exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			out := map[string]string{"version": buildinfo.Version, "build": buildinfo.Build()}
-			if c, err := connectNoStart(); err == nil {
-				c.AllowOtherBuild = true
+			if c, err := daemonClient(); err == nil {
 				if v, err := c.Version(); err == nil {
 					out["daemon_build"] = v.Build
 				}

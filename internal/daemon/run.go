@@ -44,7 +44,7 @@ func RunForeground(apps []*spec.App, opts RunOptions) (int, error) {
 		}
 		fmt.Fprintf(opts.Stdout, "%s:%d | %s\n", e.App, e.Instance, e.Line)
 	}
-	sup := supervisor.New(supervisor.Config{Store: &memStore{}, Spawner: sp, Echo: echo, StartReason: "started by tend run"})
+	sup := supervisor.New(supervisor.Config{Store: &supervisor.MemStore{}, Spawner: sp, Echo: echo, StartReason: "started by tend run"})
 	feed, unfollow := sup.FollowEvents()
 	defer unfollow()
 

@@ -10,6 +10,7 @@ import (
 	"github.com/shirou/gopsutil/v4/process"
 
 	"github.com/tend-pm/tend/internal/ptable"
+	"github.com/tend-pm/tend/internal/spec"
 )
 
 // Usage is a tree's resource use at one moment.
@@ -62,33 +63,14 @@ func Percent(prev, cur Usage, wall time.Duration) float64 {
 	return float64(cur.CPU-prev.CPU) / float64(wall) * 100
 }
 
-// Facts are what `show` says about a main process.
-type Facts struct {
-	PPid       int       `json:"ppid"`
-	Cwd        string    `json:"cwd,omitempty"`
-	User       string    `json:"user,omitempty"`
-	Group      string    `json:"group,omitempty"`
-	Nice       int       `json:"nice"`
-	StartTime  time.Time `json:"start_time"`
-	CPUUser    float64   `json:"cpu_user_seconds"`
-	CPUSystem  float64   `json:"cpu_system_seconds"`
-	RSS        uint64    `json:"rss_bytes"`
-	FDs        int       `json:"open_fds"`
-	Threads    int       `json:"threads"`
-	Command    []string  `json:"command,omitempty"`
-	TreeProcs  int       `json:"tree_processes"`
-	TreeRSS    uint64    `json:"tree_rss_bytes"`
-	Unreadable []string  `json:"unreadable,omitempty"`
-}
-
 // Read gathers facts about pid; what cannot be read is named in
 // Unreadable rather than failing the whole.
-func Read(pid int) (Facts, error) {
+func Read(pid int) (spec.ProcessFacts, error) {
 	p, err := process.NewProcess(int32(pid))
 	if err != nil {
-		return Facts{}, err
+		return spec.ProcessFacts{}, err
 	}
-	var f Facts
+	var f spec.ProcessFacts
 	miss := func(what string, err error) bool {
 		if err != nil {
 			f.Unreadable = append(f.Unreadable, what)

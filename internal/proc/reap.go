@@ -8,10 +8,8 @@ import (
 
 // reapLoop is the one caller of wait4(-1): it reaps every child of this
 // process, ours and reparented orphans alike, whenever SIGCHLD arrives.
-func (s *Spawner) reapLoop() {
+func (s *Spawner) reapLoop(sigc chan os.Signal) {
 	defer s.wg.Done()
-	sigc := make(chan os.Signal, 16)
-	signal.Notify(sigc, syscall.SIGCHLD)
 	defer signal.Stop(sigc)
 	for {
 		s.reapAll()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -102,9 +103,12 @@ func NewSpawner() (*Spawner, error) {
 		running: make(map[int]*Process),
 		stop:    make(chan struct{}),
 	}
+	// Subscribe before the first fork, so no SIGCHLD goes unseen.
+	sigc := make(chan os.Signal, 16)
+	signal.Notify(sigc, syscall.SIGCHLD)
 	s.wg.Add(2)
 	go s.forkLoop()
-	go s.reapLoop()
+	go s.reapLoop(sigc)
 	return s, nil
 }
 

@@ -54,3 +54,21 @@ func SignalOf(sig syscall.Signal) string {
 	}
 	return SignalName(sig)
 }
+
+// ProcessFacts are what `show` says about a running main process.
+type ProcessFacts struct {
+	PPid      int       `json:"ppid"`
+	Cwd       string    `json:"cwd,omitempty"`
+	User      string    `json:"user,omitempty"`
+	Group     string    `json:"group,omitempty"`
+	Nice      int       `json:"nice"`
+	StartTime time.Time `json:"start_time"`
+	CPUUser   float64   `json:"cpu_user_seconds"`
+	CPUSystem float64   `json:"cpu_system_seconds"`
+	RSS       uint64    `json:"rss_bytes"`
+	FDs       int       `json:"open_fds"`
+	Threads   int       `json:"threads"`
+	Command   []string  `json:"command,omitempty"`
+	// Unreadable names the facts that could not be read.
+	Unreadable []string `json:"unreadable,omitempty"`
+}

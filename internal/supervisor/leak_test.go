@@ -66,7 +66,14 @@ func TestThousandCrashRestartsLeakNothing(t *testing.T) {
 		d := openFDs(t) - fds0
 		return d >= -2 && d <= 2
 	})
-	testutil.WaitFor(t, 5*time.Second, "goroutines back to the start", func() bool { return runtime.NumGoroutine() <= gor0 })
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > gor0 {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<20)
+			t.Fatalf("goroutines %d → %d:\n%s", gor0, runtime.NumGoroutine(), buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	t.Logf("orphans reaped by the subreaper: %d; fds %d → %d; goroutines %d → %d",
 		s.spawner.Orphans(), fds0, openFDs(t), gor0, runtime.NumGoroutine())
 }

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -23,69 +22,22 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// memStore is an in-memory Store.
-type memStore struct {
-	mu     sync.Mutex
-	apps   map[string]spec.Record
-	events []spec.Event
-}
-
-func (m *memStore) PutApps(recs ...spec.Record) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.apps == nil {
-		m.apps = map[string]spec.Record{}
-	}
-	for _, r := range recs {
-		m.apps[r.App.Name] = r
-	}
-	return nil
-}
-
-func (m *memStore) DeleteApps(names ...string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, n := range names {
-		delete(m.apps, n)
-	}
-	return nil
-}
-
-func (m *memStore) Apps() ([]spec.Record, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var out []spec.Record
-	for _, r := range m.apps {
-		out = append(out, r)
-	}
-	return out, nil
-}
-
-func (m *memStore) AddEvent(e spec.Event) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.events = append(m.events, e)
-}
-
-func (m *memStore) reasons(app string) []string {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+// reasons lists app's events as "from>to: reason".
+func reasons(m *MemStore, app string) []string {
 	var out []string
-	for _, e := range m.events {
-		if e.App == app {
-			out = append(out, e.From+">"+e.To+": "+e.Reason)
-		}
+	for _, e := range m.Events(app) {
+		out = append(out, e.From+">"+e.To+": "+e.Reason)
 	}
 	return out
 }
 
-func newSup(t *testing.T) (*Supervisor, *memStore) {
+func newSup(t *testing.T) (*Supervisor, *MemStore) {
 	t.Helper()
 	sp, err := proc.NewSpawner()
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := &memStore{}
+	st := &MemStore{}
 	s := New(Config{Home: t.TempDir(), Store: st, Spawner: sp})
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -141,13 +93,13 @@ func TestStartOnlineStop(t *testing.T) {
 	if syscall.Kill(v.Pid, 0) == nil {
 		t.Errorf("pid %d alive after stop", v.Pid)
 	}
-	got := st.reasons("web")
+	got := reasons(st, "web")
 	for _, w := range []string{"stopped>starting: started by tend start", "starting>online", "online>stopping: stopped by tend stop", "stopping>stopped"} {
 		if !slices.ContainsFunc(got, func(s string) bool { return strings.HasPrefix(s, w) }) {
 			t.Errorf("events %q lack %q", got, w)
 		}
 	}
-	if r := st.apps["web"]; r.Desired != spec.DesiredStopped {
+	if r, _ := st.Record("web"); r.Desired != spec.DesiredStopped {
 		t.Errorf("desired state %q after stop, want stopped", r.Desired)
 	}
 }
@@ -211,7 +163,7 @@ func TestCrashLoopBacksOffThenGivesUp(t *testing.T) {
 	if !slices.Contains(v.Crash, "boom") {
 		t.Errorf("crash tail %q lacks the stderr line", v.Crash)
 	}
-	r := strings.Join(st.reasons("crash"), "\n")
+	r := strings.Join(reasons(st, "crash"), "\n")
 	for _, w := range []string{"exit 1 → restart now", "×2 in", "×3 in", "→ backoff", "max_restarts 3", "exited>errored"} {
 		if !strings.Contains(r, w) {
 			t.Errorf("events lack %q:\n%s", w, r)
@@ -252,8 +204,8 @@ func TestAddRefusesBadInputAndChangesNothing(t *testing.T) {
 			t.Errorf("Add = %v, want %q", err, tt.want)
 		}
 	}
-	if len(st.apps) != 1 || len(s.List()) != 1 {
-		t.Errorf("store has %d apps, supervisor %d; want 1 each", len(st.apps), len(s.List()))
+	if stored, _ := st.Apps(); len(stored) != 1 || len(s.List()) != 1 {
+		t.Errorf("store has %d apps, supervisor %d; want 1 each", len(stored), len(s.List()))
 	}
 	if err := s.Stop("nope"); err == nil || !strings.Contains(err.Error(), `unknown app "nope"`) {
 		t.Errorf("Stop(nope) = %v", err)

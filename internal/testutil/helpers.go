@@ -25,13 +25,13 @@ var helpers = map[string]func(args []string){
 			os.WriteFile(args[0], []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644)
 		}
 		fmt.Println("ready")
-		select {}
+		block()
 	},
 	// ignoreterm: ignore SIGTERM, print "ready", block.
 	"ignoreterm": func([]string) {
 		signal.Ignore(syscall.SIGTERM)
 		fmt.Println("ready")
-		select {}
+		block()
 	},
 	// exit CODE [TEXT]: write TEXT lines to stderr and exit with CODE.
 	"exit": func(args []string) {
@@ -47,14 +47,14 @@ var helpers = map[string]func(args []string){
 			fmt.Println(a)
 			fmt.Fprintln(os.Stderr, "err: "+a)
 		}
-		select {}
+		block()
 	},
 	// env NAME...: print NAME=value for each, then block.
 	"env": func(args []string) {
 		for _, a := range args {
 			fmt.Printf("%s=%s\n", a, os.Getenv(a))
 		}
-		select {}
+		block()
 	},
 	// forktree [PIDFILE]: start two sleeping grandchildren, one in a new
 	// session, write the three pids to PIDFILE, print "ready", block.
@@ -64,7 +64,7 @@ var helpers = map[string]func(args []string){
 			os.WriteFile(args[0], []byte(strings.Join(pids, " ")+"\n"), 0o644)
 		}
 		fmt.Println("ready")
-		select {}
+		block()
 	},
 	// trap: print "got SIG…" for each SIGUSR1, SIGUSR2 or SIGHUP; exit 0 on SIGTERM.
 	"trap": func([]string) {
@@ -166,4 +166,12 @@ func HelperArgv(name string, args ...string) (argv []string, env string) {
 		panic(err)
 	}
 	return append([]string{self}, args...), HelperEnv + "=" + name
+}
+
+// block waits until the process is killed. (An empty select would be
+// reported as a deadlock when no other goroutine exists.)
+func block() {
+	for {
+		time.Sleep(time.Hour)
+	}
 }
