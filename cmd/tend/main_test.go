@@ -52,6 +52,7 @@ func TestScripts(t *testing.T) {
 			"countapp":   countApp,
 			"killppid":   killPPid,
 			"killtend":   killTend,
+			"mode":       fileMode,
 		},
 		Condition: func(cond string) (bool, error) {
 			switch cond {
@@ -310,4 +311,18 @@ func scriptSignal(ts *testscript.TestScript, name string) syscall.Signal {
 		ts.Fatalf("unknown signal %s", name)
 	}
 	return sig
+}
+
+// mode PATH PERM: the file's permission bits are PERM (octal).
+func fileMode(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 || neg {
+		ts.Fatalf("usage: mode PATH PERM")
+	}
+	want, err := strconv.ParseUint(args[1], 8, 32)
+	ts.Check(err)
+	fi, err := os.Stat(ts.MkAbs(args[0]))
+	ts.Check(err)
+	if got := fi.Mode().Perm(); uint64(got) != want {
+		ts.Fatalf("%s has mode %#o, want %#o", args[0], got, want)
+	}
 }
