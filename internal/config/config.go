@@ -57,7 +57,7 @@ func Parse(name string, b []byte) ([]*spec.App, error) {
 		err = strictDecode(b, &f)
 	}
 	if err != nil {
-		return nil, explain(name, err)
+		return nil, explain(name, b, err)
 	}
 	if len(f.Apps) == 0 {
 		return nil, fmt.Errorf("%s: no apps: write them under `apps:`", name)
@@ -89,14 +89,19 @@ var (
 )
 
 // explain turns yaml's errors into "file:line: what; did you mean".
-func explain(name string, err error) error {
+func explain(name string, src []byte, err error) error {
 	var te *yaml.TypeError
 	if !errors.As(err, &te) {
-		msg := err.Error()
+		msg := strings.TrimPrefix(err.Error(), "yaml: ")
 		if m := lineRE.FindStringSubmatch(msg); m != nil {
 			return fmt.Errorf("%s:%s: %s", name, m[1], m[2])
 		}
-		return fmt.Errorf("%s: %s", name, strings.TrimPrefix(msg, "yaml: "))
+		// A value's own parser (a duration, a policy) does not know where
+		// the value stood; find the quoted value in the document.
+		if line := locate(src, msg); line > 0 {
+			return fmt.Errorf("%s:%d: %s", name, line, msg)
+		}
+		return fmt.Errorf("%s: %s", name, msg)
 	}
 	var errs []error
 	for _, e := range te.Errors {
@@ -115,6 +120,34 @@ func explain(name string, err error) error {
 		errs = append(errs, fmt.Errorf("%s: %s", name, e))
 	}
 	return errors.Join(errs...)
+}
+
+var quotedRE = regexp.MustCompile(`"((?:[^"\\]|\\.)*)"`)
+
+// locate returns the line of the first scalar whose value is quoted in
+// msg, or 0.
+func locate(src []byte, msg string) int {
+	m := quotedRE.FindStringSubmatch(msg)
+	if m == nil {
+		return 0
+	}
+	var doc yaml.Node
+	if yaml.Unmarshal(src, &doc) != nil {
+		return 0
+	}
+	var find func(n *yaml.Node) int
+	find = func(n *yaml.Node) int {
+		if n.Kind == yaml.ScalarNode && n.Value == m[1] {
+			return n.Line
+		}
+		for _, c := range n.Content {
+			if l := find(c); l > 0 {
+				return l
+			}
+		}
+		return 0
+	}
+	return find(&doc)
 }
 
 // KnownKeys lists the keys an app may have.

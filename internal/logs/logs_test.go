@@ -1,0 +1,130 @@
+package logs
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func frame(t *testing.T, in string) []Line {
+	t.Helper()
+	var out []Line
+	err := Frame(strings.NewReader(in), func(l Line) {
+		out = append(out, Line{Text: bytes.Clone(l.Text), Split: l.Split})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestFrame(t *testing.T) {
+	got := frame(t, "a\nbb\n\nlast without newline")
+	want := []string{"a", "bb", "", "last without newline"}
+	if len(got) != len(want) {
+		t.Fatalf("Frame gave %d lines, want %q", len(got), want)
+	}
+	for i := range want {
+		if string(got[i].Text) != want[i] || got[i].Split {
+			t.Errorf("line %d = %q (split %v), want %q", i, got[i].Text, got[i].Split, want[i])
+		}
+	}
+}
+
+func TestFrameSplitsLongLines(t *testing.T) {
+	long := strings.Repeat("x", 2*MaxLine+10)
+	got := frame(t, long+"\nnext\n")
+	if len(got) != 4 {
+		t.Fatalf("Frame gave %d lines, want 4 (3 pieces and next)", len(got))
+	}
+	var joined []byte
+	for i, l := range got[:3] {
+		if l.Split != (i < 2) {
+			t.Errorf("piece %d split=%v", i, l.Split)
+		}
+		joined = append(joined, l.Text...)
+	}
+	if string(joined) != long || string(got[3].Text) != "next" {
+		t.Error("pieces do not join back to the line")
+	}
+}
+
+func FuzzFrame(f *testing.F) {
+	f.Add("a\nb\n")
+	f.Add("no newline")
+	f.Add("\n\n\n")
+	f.Fuzz(func(t *testing.T, s string) {
+		var b strings.Builder
+		Frame(strings.NewReader(s), func(l Line) {
+			b.Write(l.Text)
+			if !l.Split {
+				b.WriteByte('\n')
+			}
+		})
+		// Every byte comes back, and only a missing final newline is added.
+		if got := b.String(); got != s && got != s+"\n" {
+			t.Errorf("Frame(%q) rebuilt %q", s, got)
+		}
+	})
+}
+
+func TestTail(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "x.log")
+	var b strings.Builder
+	for i := range 100000 {
+		b.WriteString(strings.Repeat("y", i%50) + "\n")
+	}
+	os.WriteFile(p, []byte(b.String()), 0o600)
+	got, err := Tail(p, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{strings.Repeat("y", 47), strings.Repeat("y", 48), strings.Repeat("y", 49)}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("Tail = %q, want %q", got, want)
+	}
+	if got, err := Tail(filepath.Join(t.TempDir(), "missing"), 5); err != nil || got != nil {
+		t.Errorf("Tail(missing) = %q, %v", got, err)
+	}
+}
+
+// TestFileCountsLostLines: lines that cannot be written are counted, and
+// the next successful write says how many were lost.
+func TestFileCountsLostLines(t *testing.T) {
+	dir := t.TempDir()
+	blocker := filepath.Join(dir, "logs")
+	os.WriteFile(blocker, nil, 0o600) // a file where the directory should be
+	f := &File{Path: filepath.Join(blocker, "a.log")}
+	f.WriteLine([]byte("one"))
+	f.WriteLine([]byte("two"))
+	if f.Lost() != 2 {
+		t.Fatalf("Lost = %d, want 2", f.Lost())
+	}
+	os.Remove(blocker)
+	f.WriteLine([]byte("three"))
+	f.Close()
+	b, _ := os.ReadFile(f.Path)
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], "[tend] 2 lines lost") || lines[1] != "three" {
+		t.Errorf("file = %q", lines)
+	}
+}
+
+func TestRing(t *testing.T) {
+	r := NewRing(3)
+	for _, s := range []string{"a", "b", "c", "d"} {
+		r.Add(s)
+	}
+	if got := strings.Join(r.Last(10), ""); got != "bcd" {
+		t.Errorf("Last(10) = %q, want bcd", got)
+	}
+	if got := strings.Join(r.Last(2), ""); got != "cd" {
+		t.Errorf("Last(2) = %q, want cd", got)
+	}
+	r.Reset()
+	if got := r.Last(3); len(got) != 0 {
+		t.Errorf("after Reset: %q", got)
+	}
+}
