@@ -7,9 +7,13 @@ import (
 )
 
 func newRunCmd(h Hooks) *cobra.Command {
-	var asJSON bool
+	var (
+		asJSON  bool
+		profile string
+		only    []string
+	)
 	cmd := &cobra.Command{
-		Use:   "run <file.yaml>",
+		Use:   "run <file>",
 		Short: "Run an ecosystem file in the foreground, with no daemon (a container's entrypoint)",
 		Long: `Run the apps of an ecosystem file in the foreground, as a container's
 PID 1: app output on stdout prefixed with the app name (--json for JSON
@@ -18,11 +22,10 @@ stops every app gracefully and exits 0; when every app has ended on its
 own, tend exits with 0 if all ended cleanly, else an app's exit code.`,
 		Args: exactArgs(1, "one ecosystem file"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			apps, err := config.Load(args[0])
+			apps, err := loadFile(args[0], config.Options{Profile: profile, Only: only})
 			if err != nil {
 				return err
 			}
-			captureEnv(apps)
 			code, err := h.Run(apps, asJSON, Stdout, Stderr)
 			if err != nil {
 				return err
@@ -34,5 +37,7 @@ own, tend exits with 0 if all ended cleanly, else an app's exit code.`,
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print output and events as JSON lines")
+	cmd.Flags().StringVar(&profile, "env", "", "use each app's env_<profile>")
+	cmd.Flags().StringSliceVar(&only, "only", nil, "run only these apps (a,b)")
 	return cmd
 }

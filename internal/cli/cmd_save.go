@@ -60,11 +60,10 @@ func newResurrectCmd() *cobra.Command {
 			if len(args) == 1 {
 				path = args[0]
 			}
-			apps, err := config.Load(path)
+			apps, err := loadFile(path, config.Options{})
 			if err != nil {
 				return err
 			}
-			captureEnv(apps)
 			ins, err := c.Start(apps, true)
 			if err != nil {
 				return err

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/tend-pm/tend/internal/apitype"
 	"github.com/tend-pm/tend/internal/client"
@@ -21,7 +22,7 @@ type startFlags struct {
 	killTimeout, minUptime, restartWindow, delay string
 	instances                                    string
 	maxRestarts                                  int
-	env                                          []string
+	env, only                                    []string
 	shell, json                                  bool
 }
 
@@ -53,7 +54,8 @@ Arguments after -- go to the program.`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.name, "name", "", "app name (default: the program's base name)")
 	fl.StringVar(&f.cwd, "cwd", "", "working directory (default: the current one)")
-	fl.StringArrayVar(&f.env, "env", nil, "set an environment variable `K=V` (repeatable)")
+	fl.StringArrayVar(&f.env, "env", nil, "set a variable, `K=V` (repeatable); with a file, a profile name picks its env_<profile>")
+	fl.StringSliceVar(&f.only, "only", nil, "with a file: start only these apps (a,b)")
 	fl.StringVar(&f.restart, "restart", "", "restart policy: always, on-failure or never (default always)")
 	fl.StringVar(&f.stopSignal, "stop-signal", "", "signal that asks the app to stop (default SIGTERM)")
 	fl.StringVar(&f.killTimeout, "kill-timeout", "", "wait this long after the stop signal before SIGKILL (default 10s)")
@@ -73,20 +75,23 @@ func runStart(cmd *cobra.Command, f startFlags, what string, args []string) erro
 	if err != nil {
 		return err
 	}
-	if isConfigFile(what) {
-		if n := cmd.Flags().NFlag(); n > 1 || (n == 1 && !f.json) {
-			return usagef("start %s: flags other than --json do not apply to a file; set the keys in the file", what)
-		}
-		apps, err := config.Load(what)
+	if config.IsFile(what) {
+		opts, err := fileOptions(cmd, f)
 		if err != nil {
 			return err
 		}
-		captureEnv(apps)
+		apps, err := loadFile(what, opts)
+		if err != nil {
+			return err
+		}
 		ins, err := c.Start(apps, false)
 		if err != nil {
 			return err
 		}
 		return report(ins, f.json)
+	}
+	if len(f.only) > 0 {
+		return usagef("--only applies to an ecosystem file")
 	}
 	if cmd.Flags().NFlag() == 0 && len(args) == 0 && !strings.Contains(what, "/") && !fileExists(what) {
 		// A bare name: start the stopped app of that name, if there is one.
@@ -131,12 +136,43 @@ func only(ins []apitype.Instance, target string) []apitype.Instance {
 	return out
 }
 
-func isConfigFile(p string) bool {
-	switch strings.ToLower(filepath.Ext(p)) {
-	case ".yaml", ".yml", ".json":
-		return true
+// fileOptions checks the flags that apply to a file: --only, --json and
+// --env naming a profile.
+func fileOptions(cmd *cobra.Command, f startFlags) (config.Options, error) {
+	var opts config.Options
+	bad := false
+	cmd.Flags().Visit(func(fl *pflag.Flag) {
+		switch fl.Name {
+		case "only", "json", "env":
+		default:
+			bad = true
+		}
+	})
+	if bad {
+		return opts, usagef("with a file only --only, --env PROFILE and --json apply; set the other keys in the file")
 	}
-	return false
+	if len(f.env) > 1 || (len(f.env) == 1 && strings.Contains(f.env[0], "=")) {
+		return opts, usagef("with a file, --env names one profile (env_<profile> in the file), not K=V")
+	}
+	if len(f.env) == 1 {
+		opts.Profile = f.env[0]
+	}
+	opts.Only = f.only
+	return opts, nil
+}
+
+// loadFile reads an ecosystem file, prints its warnings, and captures the
+// caller's environment into each app.
+func loadFile(path string, opts config.Options) ([]*spec.App, error) {
+	res, err := config.Load(path, opts)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range res.Warnings {
+		fmt.Fprintln(Stderr, "tend: warning: "+w)
+	}
+	captureEnv(res.Apps)
+	return res.Apps, nil
 }
 
 func fileExists(p string) bool {
@@ -198,7 +234,7 @@ func appFromFlags(f startFlags, what string, args []string) (*spec.App, error) {
 	for _, kv := range f.env {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok || k == "" {
-			return nil, fmt.Errorf("--env %q: want KEY=VALUE", kv)
+			return nil, usagef("--env %q: want KEY=VALUE (a profile name applies to an ecosystem file)", kv)
 		}
 		if a.Env == nil {
 			a.Env = map[string]string{}

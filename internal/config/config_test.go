@@ -18,12 +18,12 @@ func TestParseForms(t *testing.T) {
 		`{"apps": [{"name": "a", "script": "/bin/a", "restart_delay": 250, "kill_timeout": "2s"}]}`,
 		`[{"name": "a", "script": "/bin/a", "restart_delay": "250ms", "kill_timeout": 2000}]`,
 	} {
-		apps, err := Parse("f", []byte(src))
+		res, err := Parse("f", []byte(src))
 		if err != nil {
 			t.Errorf("Parse(%q): %v", src, err)
 			continue
 		}
-		a := apps[0]
+		a := res.Apps[0]
 		if a.Name != "a" || a.RestartDelay.D() != 250*time.Millisecond || a.KillTimeout.D() != 2*time.Second {
 			t.Errorf("Parse(%q) = %+v", src, a)
 		}
@@ -32,9 +32,9 @@ func TestParseForms(t *testing.T) {
 
 func TestParseErrors(t *testing.T) {
 	tests := []struct{ src, want string }{
-		{"apps:\n  - name: a\n    scirpt: x\n", `eco.yaml:3: unknown key "scirpt"; did you mean "script"?`},
-		{"apps:\n  - name: a\n    script: x\n    instaces: 2\n", `eco.yaml:4: unknown key "instaces"; did you mean "instances"?`},
-		{"apps:\n  - name: a\n    script: x\n    kill_timeout: soon\n", `eco.yaml:4: invalid duration "soon"`},
+		{"apps:\n  - name: a\n    scirpt: x\n", `eco.yaml:3:5: unknown key "scirpt"; did you mean "script"?`},
+		{"apps:\n  - name: a\n    script: x\n    instaces: 2\n", `eco.yaml:4:5: unknown key "instaces"; did you mean "instances"?`},
+		{"apps:\n  - name: a\n    script: x\n    kill_timeout: soon\n", `eco.yaml:4:19: kill_timeout: invalid duration "soon"`},
 		{"apps:\n  - name: a\n    script: x\n    autorestart: sometimes\n", `invalid restart policy "sometimes"`},
 		{"apps: [\n", "eco.yaml:"},
 		{"apps: []\n", "no apps"},
@@ -53,10 +53,11 @@ func TestLoadResolvesPathsAgainstTheFile(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "run.sh"), []byte("#!/bin/sh\n"), 0o755)
 	os.Mkdir(filepath.Join(dir, "sub"), 0o755)
 	os.WriteFile(filepath.Join(dir, "eco.yaml"), []byte("apps:\n  - name: a\n    script: run.sh\n  - name: b\n    script: sleep\n    cwd: sub\n"), 0o644)
-	apps, err := Load(filepath.Join(dir, "eco.yaml"))
+	res, err := Load(filepath.Join(dir, "eco.yaml"), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	apps := res.Apps
 	if apps[0].Script != filepath.Join(dir, "run.sh") || apps[0].Cwd != dir {
 		t.Errorf("a: script %q cwd %q", apps[0].Script, apps[0].Cwd)
 	}
@@ -78,11 +79,11 @@ func TestMarshalRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := Parse("dump.yaml", b)
+	res, err := Parse("dump.yaml", b)
 	if err != nil {
 		t.Fatalf("Parse(Marshal) = %v\n%s", err, b)
 	}
-	if !reflect.DeepEqual(in, out) {
-		t.Errorf("round trip changed the apps:\n%+v\n%+v\n%s", in[0], out[0], b)
+	if !reflect.DeepEqual(in, res.Apps) {
+		t.Errorf("round trip changed the apps:\n%+v\n%+v\n%s", in[0], res.Apps[0], b)
 	}
 }

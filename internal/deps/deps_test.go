@@ -23,6 +23,7 @@ var forbidden = map[string][]string{
 	// Leaves.
 	"spec":   {"ptable", "proc", "logs", "metrics", "supervisor", "store", "api", "client", "cli", "config"},
 	"ptable": {"spec", "proc", "logs", "metrics", "supervisor"},
+	"dotenv": {"spec", "ptable", "proc", "logs", "metrics", "supervisor", "config", "cli"},
 	"store":  {"supervisor", "proc", "api", "cli", "client"},
 }
 

@@ -24,8 +24,18 @@ type App struct {
 	Cwd             string   `json:"cwd,omitempty" yaml:"cwd,omitempty"`
 	Instances       int      `json:"instances,omitempty" yaml:"instances,omitempty"`
 
-	Env       map[string]string `json:"env,omitempty" yaml:"env,omitempty"`
-	SecretEnv []string          `json:"secret_env,omitempty" yaml:"secret_env,omitempty"`
+	Env map[string]string `json:"env,omitempty" yaml:"env,omitempty"`
+	// EnvFile lists .env files (absolute paths), read in order at every
+	// start, so a restart sees their current content.
+	EnvFile []string `json:"env_file,omitempty" yaml:"env_file,omitempty"`
+	// EnvExpand turns off ${VAR} expansion in env files when false.
+	EnvExpand *bool `json:"env_expand,omitempty" yaml:"env_expand,omitempty"`
+	// Profiles are the env_<profile> maps of the file; Profile is the one
+	// chosen with --env, and its map is laid over Env.
+	Profiles    map[string]map[string]string `json:"profiles,omitempty" yaml:"-"`
+	Profile     string                       `json:"profile,omitempty" yaml:"-"`
+	RequiredEnv []string                     `json:"required_env,omitempty" yaml:"required_env,omitempty"`
+	SecretEnv   []string                     `json:"secret_env,omitempty" yaml:"secret_env,omitempty"`
 	// CallerEnv is the environment of the CLI that ran `tend start`,
 	// captured as PM2 does. It is not written by `save`.
 	CallerEnv map[string]string `json:"caller_env,omitempty" yaml:"-"`
@@ -33,8 +43,11 @@ type App struct {
 	Autorestart   RestartPolicy `json:"autorestart,omitempty" yaml:"autorestart,omitempty"`
 	StopExitCodes []int         `json:"stop_exit_codes,omitempty" yaml:"stop_exit_codes,omitempty"`
 	RestartDelay  Duration      `json:"restart_delay,omitempty" yaml:"restart_delay,omitempty"`
-	MaxRestarts   int           `json:"max_restarts,omitempty" yaml:"max_restarts,omitempty"`
-	RestartWindow Duration      `json:"restart_window,omitempty" yaml:"restart_window,omitempty"`
+	// ExpBackoffRestartDelay is the first backoff delay (PM2's key);
+	// default 100ms.
+	ExpBackoffRestartDelay Duration `json:"exp_backoff_restart_delay,omitempty" yaml:"exp_backoff_restart_delay,omitempty"`
+	MaxRestarts            int      `json:"max_restarts,omitempty" yaml:"max_restarts,omitempty"`
+	RestartWindow          Duration `json:"restart_window,omitempty" yaml:"restart_window,omitempty"`
 	// MinUptime is how long a run must last to count as stable; a nil value
 	// means the default (1s), so that 0 can be asked for explicitly.
 	MinUptime   *Duration `json:"min_uptime,omitempty" yaml:"min_uptime,omitempty"`
@@ -127,6 +140,14 @@ func (a *App) Validate() error {
 			bad("app %q: env key %q: must be non-empty with no '=' or NUL", a.Name, k)
 		}
 	}
+	if a.Profile != "" && a.Profiles[a.Profile] == nil {
+		bad("app %q: no env_%s for --env %s", a.Name, a.Profile, a.Profile)
+	}
+	for _, f := range a.EnvFile {
+		if f == "" {
+			bad("app %q: env_file: empty path", a.Name)
+		}
+	}
 	return errors.Join(errs...)
 }
 
@@ -136,6 +157,18 @@ func (a *App) Clone() *App {
 	c.Args = slices.Clone(a.Args)
 	c.InterpreterArgs = slices.Clone(a.InterpreterArgs)
 	c.SecretEnv = slices.Clone(a.SecretEnv)
+	c.EnvFile = slices.Clone(a.EnvFile)
+	c.RequiredEnv = slices.Clone(a.RequiredEnv)
+	if a.EnvExpand != nil {
+		b := *a.EnvExpand
+		c.EnvExpand = &b
+	}
+	if a.Profiles != nil {
+		c.Profiles = make(map[string]map[string]string, len(a.Profiles))
+		for k, v := range a.Profiles {
+			c.Profiles[k] = cloneMap(v)
+		}
+	}
 	c.StopExitCodes = slices.Clone(a.StopExitCodes)
 	c.Env = cloneMap(a.Env)
 	c.CallerEnv = cloneMap(a.CallerEnv)
@@ -206,15 +239,36 @@ func (a *App) IsSecretKey(k string) bool {
 	return false
 }
 
+// Mask is what a secret value is shown as.
+const Mask = "*****"
+
 // Masked returns a copy of a with secret env values replaced, and the
 // captured caller environment dropped (it is not the app's to show).
 func (a *App) Masked() *App {
 	c := a.Clone()
-	for k := range c.Env {
-		if c.IsSecretKey(k) {
-			c.Env[k] = "*****"
-		}
+	maskMap(c, c.Env)
+	for _, m := range c.Profiles {
+		maskMap(c, m)
 	}
 	c.CallerEnv = nil
 	return c
 }
+
+func maskMap(a *App, m map[string]string) {
+	for k := range m {
+		if a.IsSecretKey(k) {
+			m[k] = Mask
+		}
+	}
+}
+
+// ProfileEnv is the env of the chosen profile, or nil.
+func (a *App) ProfileEnv() map[string]string {
+	if a.Profile == "" {
+		return nil
+	}
+	return a.Profiles[a.Profile]
+}
+
+// Expands reports whether env files are expanded (the default).
+func (a *App) Expands() bool { return a.EnvExpand == nil || *a.EnvExpand }

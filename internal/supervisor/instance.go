@@ -265,6 +265,11 @@ func (in *instance) stop(why string, reply chan error) {
 // start spawns a new run; the state is already Starting.
 func (in *instance) start() {
 	app := in.app
+	env, err := Environ(app, in.id)
+	if err != nil {
+		in.failStart(err)
+		return
+	}
 	outR, outW, err1 := os.Pipe()
 	errR, errW, err2 := os.Pipe()
 	if err1 != nil || err2 != nil {
@@ -274,7 +279,7 @@ func (in *instance) start() {
 	p, err := in.sup.spawner.Start(proc.Spec{
 		Argv:   app.Argv(),
 		Dir:    app.Cwd,
-		Env:    Environ(app, in.id),
+		Env:    env,
 		Stdout: outW,
 		Stderr: errW,
 	})

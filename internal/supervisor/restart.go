@@ -86,7 +86,7 @@ func Decide(app *spec.App, h History, e Exit, now time.Time, jitter float64) Dec
 	d.Restart = true
 	d.Delay = app.RestartDelay.D()
 	if d.History.Fast >= 2 {
-		d.Delay = max(d.Delay, backoff(d.History.Fast-1, jitter))
+		d.Delay = max(d.Delay, backoff(app.ExpBackoffRestartDelay.D(), d.History.Fast-1, jitter))
 	}
 	d.History.Restarts = appendCapped(h.Restarts, now)
 	switch {
@@ -102,9 +102,12 @@ func Decide(app *spec.App, h History, e Exit, now time.Time, jitter float64) Dec
 }
 
 // backoff returns the delay before the n-th consecutive fast restart (n ≥ 1):
-// 100ms doubling to a 30s cap, spread by ±10% jitter.
-func backoff(n int, jitter float64) time.Duration {
-	d := backoffBase
+// base (default 100ms) doubling to a 30s cap, spread by ±10% jitter.
+func backoff(base time.Duration, n int, jitter float64) time.Duration {
+	d := base
+	if d <= 0 {
+		d = backoffBase
+	}
 	for i := 1; i < n && d < backoffCap; i++ {
 		d *= 2
 	}

@@ -51,6 +51,8 @@ func TestDecide(t *testing.T) {
 			true, false, 200 * time.Millisecond, 3, []string{"×3", "backoff 200ms"}},
 		{"always, sixth fast crash: 1.6s", mkApp(nil), History{Fast: 5}, Exit{Code: 1, Ran: fast},
 			true, false, 1600 * time.Millisecond, 6, []string{"×6", "backoff 1.6s"}},
+		{"exp_backoff_restart_delay sets the base", mkApp(func(a *spec.App) { a.ExpBackoffRestartDelay = spec.Duration(time.Second) }), History{Fast: 2}, Exit{Code: 1, Ran: fast},
+			true, false, 2 * time.Second, 3, []string{"backoff 2s"}},
 		{"backoff caps at 30s", mkApp(nil), History{Fast: 40}, Exit{Code: 1, Ran: fast},
 			true, false, 30 * time.Second, 41, []string{"backoff 30s"}},
 		{"a run of min_uptime resets backoff", mkApp(nil), History{Fast: 9}, Exit{Code: 1, Ran: slow},
@@ -99,8 +101,8 @@ func TestDecide(t *testing.T) {
 
 func TestBackoffJitterStaysInBounds(t *testing.T) {
 	for n := 1; n < 20; n++ {
-		lo, hi := backoff(n, 0), backoff(n, 0.999)
-		mid := backoff(n, 0.5)
+		lo, hi := backoff(0, n, 0), backoff(0, n, 0.999)
+		mid := backoff(0, n, 0.5)
 		if lo > mid || mid > hi || hi > backoffCap || float64(hi-lo) > 0.21*float64(mid) {
 			t.Errorf("backoff(%d): lo %s mid %s hi %s", n, lo, mid, hi)
 		}

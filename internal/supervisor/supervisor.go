@@ -140,8 +140,12 @@ func Check(apps []*spec.App) error {
 			errs = append(errs, err)
 			continue
 		}
-		argv := a.Argv()
-		if _, err := proc.LookPath(argv[0], a.Cwd, Environ(a, 0)); err != nil {
+		env, err := Environ(a, 0)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if _, err := proc.LookPath(a.Argv()[0], a.Cwd, env); err != nil {
 			errs = append(errs, fmt.Errorf("app %q: %w", a.Name, err))
 		}
 	}

@@ -1,0 +1,417 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/tend-pm/tend/internal/spec"
+)
+
+// Parse reads YAML or JSON (as YAML) ecosystem text: `apps: [...]`, a bare
+// list of apps, or one app. name is the file name used in messages.
+func Parse(name string, b []byte) (*Result, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return nil, syntaxError(name, err)
+	}
+	if len(doc.Content) == 0 {
+		return nil, &Error{File: name, Msg: "empty file: write the apps under `apps:`"}
+	}
+	p := &parser{file: name}
+	list := p.appList(doc.Content[0])
+	res := &Result{}
+	for _, n := range list {
+		if a := p.app(n); a != nil {
+			res.Apps = append(res.Apps, a)
+		}
+	}
+	if len(list) == 0 && len(p.errs) == 0 {
+		p.fail(doc.Content[0], "no apps: write them under `apps:`")
+	}
+	p.checkNames(res.Apps, list)
+	res.Warnings = p.warnings
+	return res, errors.Join(p.errs...)
+}
+
+var syntaxLineRE = strings.NewReplacer("yaml: ", "")
+
+func syntaxError(name string, err error) error {
+	msg := syntaxLineRE.Replace(err.Error())
+	var line int
+	if _, scanErr := fmt.Sscanf(msg, "line %d:", &line); scanErr == nil {
+		_, msg, _ = strings.Cut(msg, ": ")
+	}
+	return &Error{File: name, Line: line, Msg: msg}
+}
+
+// parser collects every problem of one file.
+type parser struct {
+	file     string
+	errs     []error
+	warnings []string
+}
+
+func (p *parser) fail(n *yaml.Node, format string, args ...any) {
+	p.errs = append(p.errs, &Error{File: p.file, Line: n.Line, Col: n.Column, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (p *parser) warn(n *yaml.Node, format string, args ...any) {
+	p.warnings = append(p.warnings, fmt.Sprintf("%s:%d:%d: %s", p.file, n.Line, n.Column, fmt.Sprintf(format, args...)))
+}
+
+// appList finds the app mappings: under apps, a top-level list, or one.
+func (p *parser) appList(root *yaml.Node) []*yaml.Node {
+	switch root.Kind {
+	case yaml.SequenceNode:
+		return root.Content
+	case yaml.MappingNode:
+		var apps *yaml.Node
+		for i := 0; i+1 < len(root.Content); i += 2 {
+			k, v := root.Content[i], root.Content[i+1]
+			switch k.Value {
+			case "apps":
+				apps = v
+			case "deploy":
+				p.warn(k, "PM2's deploy section is not supported; ignored")
+			case "name", "script", "cmd":
+				return []*yaml.Node{root} // one app
+			default:
+				p.fail(k, "unknown top-level key %q; put apps under `apps:`", k.Value)
+			}
+		}
+		if apps == nil {
+			return nil
+		}
+		if apps.Kind != yaml.SequenceNode {
+			p.fail(apps, "apps: want a list of apps")
+			return nil
+		}
+		return apps.Content
+	}
+	p.fail(root, "want a mapping with `apps:` or a list of apps")
+	return nil
+}
+
+// app decodes one app mapping.
+func (p *parser) app(n *yaml.Node) *spec.App {
+	if n.Kind != yaml.MappingNode {
+		p.fail(n, "an app must be a mapping of keys such as name and script")
+		return nil
+	}
+	a := &spec.App{}
+	before := len(p.errs)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		p.field(a, k, v)
+	}
+	if len(p.errs) > before {
+		return a
+	}
+	if err := a.Validate(); err != nil {
+		for _, e := range unjoin(err) {
+			p.fail(n, "%v", e)
+		}
+	}
+	return a
+}
+
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}
+
+func (p *parser) field(a *spec.App, k, v *yaml.Node) {
+	key := k.Value
+	if set, ok := fields[key]; ok {
+		if err := set(a, v); err != nil {
+			p.fail(v, "%s: %v", key, err)
+		}
+		return
+	}
+	if profile, ok := strings.CutPrefix(key, "env_"); ok && profile != "" {
+		m, err := stringMap(v)
+		if err != nil {
+			p.fail(v, "%s: %v", key, err)
+			return
+		}
+		if a.Profiles == nil {
+			a.Profiles = map[string]map[string]string{}
+		}
+		a.Profiles[profile] = m
+		return
+	}
+	if why, ok := unsupported[key]; ok {
+		p.warn(k, "%q is not supported %s; ignored", key, why)
+		return
+	}
+	msg := fmt.Sprintf("unknown key %q", key)
+	if near := nearest(key, KnownKeys()); near != "" {
+		msg += fmt.Sprintf("; did you mean %q?", near)
+	}
+	p.fail(k, "%s", msg)
+}
+
+// checkNames reports apps that share a name.
+func (p *parser) checkNames(apps []*spec.App, nodes []*yaml.Node) {
+	seen := map[string]bool{}
+	for i, a := range apps {
+		if a.Name != "" && seen[a.Name] {
+			p.fail(nodes[i], "app %q: the name is used twice in this file", a.Name)
+		}
+		seen[a.Name] = true
+	}
+}
+
+// fields maps each key to its decoder.
+var fields = map[string]func(a *spec.App, v *yaml.Node) error{
+	"name":   func(a *spec.App, v *yaml.Node) error { return scalar(v, &a.Name) },
+	"script": func(a *spec.App, v *yaml.Node) error { return scalar(v, &a.Script) },
+	"cmd": func(a *spec.App, v *yaml.Node) error {
+		if v.Kind == yaml.SequenceNode {
+			argv, err := stringList(v)
+			if err != nil || len(argv) == 0 {
+				return errors.Join(err, errors.New("want a command line or a non-empty list"))
+			}
+			a.Script, a.Args = argv[0], argv[1:]
+			return nil
+		}
+		a.Shell = true
+		return scalar(v, &a.Script)
+	},
+	"args": func(a *spec.App, v *yaml.Node) error {
+		if v.Kind == yaml.ScalarNode {
+			var s string
+			if err := scalar(v, &s); err != nil {
+				return err
+			}
+			args, err := SplitWords(s)
+			a.Args = args
+			return err
+		}
+		var err error
+		a.Args, err = stringList(v)
+		return err
+	},
+	"shell":       func(a *spec.App, v *yaml.Node) error { return boolean(v, &a.Shell) },
+	"interpreter": func(a *spec.App, v *yaml.Node) error { return scalar(v, &a.Interpreter) },
+	"interpreter_args": func(a *spec.App, v *yaml.Node) error {
+		var err error
+		if v.Kind == yaml.ScalarNode {
+			var s string
+			if err = scalar(v, &s); err == nil {
+				a.InterpreterArgs, err = SplitWords(s)
+			}
+			return err
+		}
+		a.InterpreterArgs, err = stringList(v)
+		return err
+	},
+	"cwd":       func(a *spec.App, v *yaml.Node) error { return scalar(v, &a.Cwd) },
+	"instances": func(a *spec.App, v *yaml.Node) error { return instances(v, &a.Instances) },
+	"env": func(a *spec.App, v *yaml.Node) error {
+		m, err := stringMap(v)
+		a.Env = m
+		return err
+	},
+	"env_file": func(a *spec.App, v *yaml.Node) error {
+		if v.Kind == yaml.ScalarNode {
+			var s string
+			err := scalar(v, &s)
+			a.EnvFile = []string{s}
+			return err
+		}
+		var err error
+		a.EnvFile, err = stringList(v)
+		return err
+	},
+	"env_expand": func(a *spec.App, v *yaml.Node) error {
+		var b bool
+		err := boolean(v, &b)
+		a.EnvExpand = &b
+		return err
+	},
+	"required_env": func(a *spec.App, v *yaml.Node) error {
+		var err error
+		a.RequiredEnv, err = stringList(v)
+		return err
+	},
+	"secret_env": func(a *spec.App, v *yaml.Node) error {
+		var err error
+		a.SecretEnv, err = stringList(v)
+		return err
+	},
+	"autorestart": func(a *spec.App, v *yaml.Node) error { return text(v, &a.Autorestart) },
+	"stop_exit_codes": func(a *spec.App, v *yaml.Node) error {
+		if v.Kind == yaml.ScalarNode {
+			var n int
+			err := v.Decode(&n)
+			a.StopExitCodes = []int{n}
+			return typeErr(err, "an exit code or a list of them")
+		}
+		return typeErr(v.Decode(&a.StopExitCodes), "a list of exit codes")
+	},
+	"restart_delay":             func(a *spec.App, v *yaml.Node) error { return text(v, &a.RestartDelay) },
+	"exp_backoff_restart_delay": func(a *spec.App, v *yaml.Node) error { return text(v, &a.ExpBackoffRestartDelay) },
+	"max_restarts": func(a *spec.App, v *yaml.Node) error {
+		return typeErr(v.Decode(&a.MaxRestarts), "a whole number")
+	},
+	"restart_window": func(a *spec.App, v *yaml.Node) error { return text(v, &a.RestartWindow) },
+	"min_uptime": func(a *spec.App, v *yaml.Node) error {
+		var d spec.Duration
+		err := text(v, &d)
+		a.MinUptime = &d
+		return err
+	},
+	"kill_timeout": func(a *spec.App, v *yaml.Node) error { return text(v, &a.KillTimeout) },
+	"stop_signal":  func(a *spec.App, v *yaml.Node) error { return scalar(v, &a.StopSignal) },
+}
+
+// unsupported are keys of PM2 or of DESIGN §5 that tend reads but does
+// not act on yet: a warning, not an error, so PM2 files port.
+var unsupported = map[string]string{
+	"exec_mode": "(instances > 1 is cluster mode)", "watch": "yet", "ignore_watch": "yet", "watch_options": "yet",
+	"max_memory_restart": "yet", "cron_restart": "yet", "source_map_support": "", "log_date_format": "yet",
+	"error_file": "yet", "out_file": "yet", "log_file": "yet", "combine_logs": "yet", "merge_logs": "yet",
+	"pid_file": "", "listen_timeout": "yet", "wait_ready": "yet", "vizion": "", "post_update": "",
+	"force": "", "shutdown_with_message": "yet", "time": "yet", "namespace": "", "node_args": "yet",
+	"increment_var": "", "instance_var": "", "filter_env": "", "disable_trace": "", "treekill": "(tend always stops the whole tree)",
+	"port": "", "append_env_to_name": "", "log_type": "yet", "automation": "", "pmx": "", "windowsHide": "",
+	"kill_retry_time": "", "deep_monitoring": "", "user": "yet", "uid": "yet", "gid": "yet", "group": "yet",
+	"listen": "yet", "listen_mode": "yet", "ready": "yet", "ready_log_line": "yet", "ready_timeout": "yet",
+	"health": "yet", "watchdog": "yet", "depends_on": "yet", "schedule": "yet", "log_max_size": "yet",
+	"log_max_files": "yet", "ipc": "yet", "max_memory": "",
+}
+
+func typeErr(err error, want string) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("want %s", want)
+}
+
+func scalar(v *yaml.Node, dst *string) error {
+	if v.Kind != yaml.ScalarNode || v.Tag == "!!null" {
+		return errors.New("want a string")
+	}
+	*dst = v.Value
+	return nil
+}
+
+func boolean(v *yaml.Node, dst *bool) error {
+	return typeErr(v.Decode(dst), "true or false")
+}
+
+// text decodes a scalar through the field's own UnmarshalText.
+func text(v *yaml.Node, dst interface{ UnmarshalText([]byte) error }) error {
+	if v.Kind != yaml.ScalarNode || v.Tag == "!!null" {
+		return errors.New("want a value")
+	}
+	return dst.UnmarshalText([]byte(v.Value))
+}
+
+func stringList(v *yaml.Node) ([]string, error) {
+	if v.Kind != yaml.SequenceNode {
+		return nil, errors.New("want a list")
+	}
+	out := make([]string, len(v.Content))
+	for i, c := range v.Content {
+		if c.Kind != yaml.ScalarNode {
+			return nil, fmt.Errorf("item %d: want a string", i+1)
+		}
+		out[i] = c.Value
+	}
+	return out, nil
+}
+
+// stringMap reads KEY: value pairs; numbers and booleans become their
+// text, as PM2 passes them to the environment.
+func stringMap(v *yaml.Node) (map[string]string, error) {
+	if v.Kind != yaml.MappingNode {
+		return nil, errors.New("want a mapping of NAME: value")
+	}
+	m := make(map[string]string, len(v.Content)/2)
+	for i := 0; i+1 < len(v.Content); i += 2 {
+		k, val := v.Content[i], v.Content[i+1]
+		if val.Kind != yaml.ScalarNode {
+			return nil, fmt.Errorf("%s: want a string, number or boolean", k.Value)
+		}
+		if val.Tag == "!!null" {
+			m[k.Value] = ""
+			continue
+		}
+		m[k.Value] = val.Value
+	}
+	return m, nil
+}
+
+func instances(v *yaml.Node, dst *int) error {
+	var s string
+	if err := scalar(v, &s); err != nil {
+		return err
+	}
+	switch s {
+	case "max", "-1", "0":
+		// PM2: 0 and max mean one per CPU; -1 all CPUs but one.
+		*dst = runtime.NumCPU()
+		if s == "-1" {
+			*dst = max(1, *dst-1)
+		}
+		return nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		return fmt.Errorf("%q: want a number of 1 or more, or max", s)
+	}
+	*dst = n
+	return nil
+}
+
+// KnownKeys lists the keys an app may have (env_<profile> aside).
+func KnownKeys() []string {
+	keys := make([]string, 0, len(fields))
+	for k := range fields {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// nearest returns the known key closest to k, if close enough to be a typo.
+func nearest(k string, known []string) string {
+	best, bestD := "", len(k)/2+2
+	for _, c := range known {
+		if d := distance(k, c); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
+// distance is the Levenshtein distance.
+func distance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
