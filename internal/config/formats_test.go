@@ -1,0 +1,227 @@
+package config
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+const ecoYAML = `apps:
+  - name: api
+    script: server.js
+    args: ["--port", "3000"]
+    instances: 2
+    env:
+      NODE_ENV: development
+      PORT: 3000
+    env_production:
+      NODE_ENV: production
+    env_file: [.env, .env.local]
+    required_env: [DATABASE_URL]
+    secret_env: [DATABASE_URL]
+    autorestart: on-failure
+    stop_exit_codes: [0, 3]
+    restart_delay: 250
+    exp_backoff_restart_delay: 100
+    max_restarts: 10
+    restart_window: 1m
+    min_uptime: 2s
+    kill_timeout: 5000
+    stop_signal: SIGINT
+  - name: worker
+    cmd: "python3 worker.py --queue default"
+    autorestart: false
+`
+
+const ecoJS = `module.exports = {
+  apps: [{
+    name: 'api',
+    script: 'server.js',
+    args: ['--port', '3000'],
+    instances: 2,
+    env: { NODE_ENV: 'development', PORT: 3000 },
+    env_production: { NODE_ENV: 'production' },
+    env_file: ['.env', '.env.local'],
+    required_env: ['DATABASE_URL'],
+    secret_env: ['DATABASE_URL'],
+    autorestart: 'on-failure',
+    stop_exit_codes: [0, 3],
+    restart_delay: 250,
+    exp_backoff_restart_delay: 100,
+    max_restarts: 10,
+    restart_window: '1m',
+    min_uptime: '2s',
+    kill_timeout: 5000,
+    stop_signal: 'SIGINT',
+  }, {
+    name: 'worker',
+    cmd: 'python3 worker.py --queue default',
+    autorestart: false,
+  }],
+};
+`
+
+const ecoMJS = `export default async () => (` + "{apps: [{name: 'api', script: 'server.js', args: ['--port', '3000'], instances: 2, env: {NODE_ENV: 'development', PORT: 3000}, env_production: {NODE_ENV: 'production'}, env_file: ['.env', '.env.local'], required_env: ['DATABASE_URL'], secret_env: ['DATABASE_URL'], autorestart: 'on-failure', stop_exit_codes: [0, 3], restart_delay: 250, exp_backoff_restart_delay: 100, max_restarts: 10, restart_window: '1m', min_uptime: '2s', kill_timeout: 5000, stop_signal: 'SIGINT'}, {name: 'worker', cmd: 'python3 worker.py --queue default', autorestart: false}]}" + `);
+`
+
+func write(t *testing.T, dir, name, text string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestYAMLAndJSGiveIdenticalSpecs: the same apps written in YAML, in a
+// CommonJS ecosystem.config.js and in an ESM .mjs read the same.
+func TestYAMLAndJSGiveIdenticalSpecs(t *testing.T) {
+	if _, err := exec.LookPath("node"); err != nil {
+		t.Skip("needs node")
+	}
+	dir := t.TempDir()
+	y, err := Load(write(t, dir, "ecosystem.yaml", ecoYAML), Options{Profile: "production"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"ecosystem.config.js", "ecosystem.config.cjs", "ecosystem.config.mjs"} {
+		src := ecoJS
+		if strings.HasSuffix(name, ".mjs") {
+			src = ecoMJS
+		}
+		j, err := Load(write(t, dir, name, src), Options{Profile: "production"})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if !reflect.DeepEqual(y.Apps, j.Apps) {
+			t.Errorf("%s differs from the YAML:\n%+v\n%+v", name, *y.Apps[0], *j.Apps[0])
+		}
+	}
+	a := y.Apps[0]
+	if a.Profile != "production" || a.ProfileEnv()["NODE_ENV"] != "production" || a.Env["PORT"] != "3000" ||
+		a.EnvFile[1] != filepath.Join(dir, ".env.local") || a.Instances != 2 || a.KillTimeout.D().Seconds() != 5 {
+		t.Errorf("api = %+v", *a)
+	}
+	w := y.Apps[1]
+	if !w.Shell || w.Script != "python3 worker.py --queue default" || w.Autorestart != "never" {
+		t.Errorf("worker = %+v", *w)
+	}
+}
+
+func TestJSErrors(t *testing.T) {
+	if _, err := exec.LookPath("node"); err != nil {
+		t.Skip("needs node")
+	}
+	dir := t.TempDir()
+	_, err := Load(write(t, dir, "ecosystem.config.js", "module.exports = {apps: [{name: 'a', script: 'x', instaces: 2}]}"), Options{})
+	if err == nil || !strings.Contains(err.Error(), `unknown key "instaces"; did you mean "instances"?`) {
+		t.Errorf("unknown key in JS: %v", err)
+	}
+	_, err = Load(write(t, dir, "broken.config.js", "module.exports = {apps: [ oops"), Options{})
+	if err == nil || !strings.Contains(err.Error(), "node could not load it") || !strings.Contains(err.Error(), "SyntaxError") {
+		t.Errorf("syntax error in JS: %v", err)
+	}
+	t.Setenv("PATH", dir)
+	_, err = Load(filepath.Join(dir, "ecosystem.config.js"), Options{})
+	if err == nil || !strings.Contains(err.Error(), "needs node, which is not in $PATH") {
+		t.Errorf("without node: %v", err)
+	}
+}
+
+func TestProcfile(t *testing.T) {
+	res, err := ParseProcfile("Procfile", []byte("# processes\nweb: bundle exec puma -p $PORT\n\nworker:   python3 worker.py\nclock: ./clock\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, a := range res.Apps {
+		got = append(got, a.Name+"|"+a.Script+"|"+a.Env["PORT"])
+		if !a.Shell {
+			t.Errorf("%s: not run through the shell", a.Name)
+		}
+	}
+	want := []string{"web|bundle exec puma -p $PORT|5000", "worker|python3 worker.py|5100", "clock|./clock|5200"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Procfile = %q, want %q", got, want)
+	}
+	_, err = ParseProcfile("Procfile", []byte("web: a\nno colon here\nweb: b\n"))
+	for _, w := range []string{"Procfile:2: want `name: command`", `Procfile:3: process "web" is already defined on line 1`} {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("error %v lacks %q", err, w)
+		}
+	}
+}
+
+// TestEveryProblemAtOnce: one read reports all the file's problems, each
+// with its position.
+func TestEveryProblemAtOnce(t *testing.T) {
+	src := `apps:
+  - name: a
+    script: x
+    instaces: 2
+    kill_timeout: soon
+  - name: b
+    script: y
+    autorestart: sometimes
+    env: [1, 2]
+  - name: a
+    script: z
+    watch: true
+`
+	res, err := Parse("eco.yaml", []byte(src))
+	for _, w := range []string{
+		`eco.yaml:4:5: unknown key "instaces"; did you mean "instances"?`,
+		`eco.yaml:5:19: kill_timeout: invalid duration "soon"`,
+		`eco.yaml:8:18: autorestart: invalid restart policy "sometimes"`,
+		`eco.yaml:9:10: env: want a mapping of NAME: value`,
+		`eco.yaml:10:5: app "a": the name is used twice in this file`,
+	} {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("errors lack %q:\n%v", w, err)
+		}
+	}
+	if res == nil || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], `eco.yaml:12:5: "watch" is not supported yet; ignored`) {
+		t.Errorf("warnings = %v", res)
+	}
+}
+
+func TestOnlyAndProfileSelection(t *testing.T) {
+	dir := t.TempDir()
+	p := write(t, dir, "eco.yaml", "apps:\n  - name: a\n    script: x\n    env_staging: {A: 1}\n  - name: b\n    script: y\n")
+	res, err := Load(p, Options{Only: []string{"b"}})
+	if err != nil || len(res.Apps) != 1 || res.Apps[0].Name != "b" {
+		t.Errorf("--only b: %v %v", res, err)
+	}
+	if _, err := Load(p, Options{Only: []string{"c"}}); err == nil || !strings.Contains(err.Error(), "--only c: no such app; the file has a, b") {
+		t.Errorf("--only c: %v", err)
+	}
+	if _, err := Load(p, Options{Profile: "prod"}); err == nil || !strings.Contains(err.Error(), "--env prod: no app has env_prod") {
+		t.Errorf("--env prod: %v", err)
+	}
+	res, err = Load(p, Options{Profile: "staging"})
+	if err != nil || res.Apps[0].ProfileEnv()["A"] != "1" || res.Apps[1].Profile != "" {
+		t.Errorf("--env staging: %+v %v", res.Apps, err)
+	}
+}
+
+func TestSplitWords(t *testing.T) {
+	tests := map[string][]string{
+		`a b  c`:             {"a", "b", "c"},
+		`--name 'two words'`: {"--name", "two words"},
+		`"x \"y\" $z" w\ v`:  {`x "y" $z`, "w v"},
+		`''`:                 {""},
+		``:                   nil,
+	}
+	for in, want := range tests {
+		got, err := SplitWords(in)
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("SplitWords(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	if _, err := SplitWords(`"open`); err == nil {
+		t.Error("unterminated quote accepted")
+	}
+}
