@@ -114,7 +114,7 @@ func (s *Server) actApp(w http.ResponseWriter, r *http.Request) error {
 	case "stop":
 		err = s.Sup.Stop(t)
 	case "restart":
-		err = s.Sup.Restart(t)
+		err = s.Sup.Restart(t, req.CallerEnv)
 	case "signal":
 		sig, perr := spec.ParseSignal(req.Signal)
 		if perr != nil {

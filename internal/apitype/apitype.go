@@ -60,6 +60,9 @@ type StartRequest struct {
 // ActionRequest is POST /v1/apps/{target}/{action}.
 type ActionRequest struct {
 	Signal string `json:"signal,omitempty"`
+	// CallerEnv, on restart, replaces the captured environment of the
+	// apps (restart --update-env).
+	CallerEnv map[string]string `json:"caller_env,omitempty"`
 }
 
 // Instance is one row of `tend ls`.

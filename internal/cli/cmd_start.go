@@ -182,6 +182,14 @@ func fileExists(p string) bool {
 
 // captureEnv records the caller's environment in each app, as PM2 does.
 func captureEnv(apps []*spec.App) {
+	env := callerEnv()
+	for _, a := range apps {
+		a.CallerEnv = env
+	}
+}
+
+// callerEnv is this process's environment without tend's own variables.
+func callerEnv() map[string]string {
 	env := map[string]string{}
 	for _, kv := range os.Environ() {
 		k, v, _ := strings.Cut(kv, "=")
@@ -189,9 +197,7 @@ func captureEnv(apps []*spec.App) {
 			env[k] = v
 		}
 	}
-	for _, a := range apps {
-		a.CallerEnv = env
-	}
+	return env
 }
 
 // appFromFlags builds one app from the command line.

@@ -11,7 +11,7 @@ import (
 // newActionCmd makes stop and restart: one target, one action, then the
 // resulting table.
 func newActionCmd(action, short, done string) *cobra.Command {
-	var asJSON bool
+	var asJSON, updateEnv bool
 	cmd := &cobra.Command{
 		Use:   action + " <name|name:N|all>",
 		Short: short,
@@ -21,7 +21,11 @@ func newActionCmd(action, short, done string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := c.Act(args[0], action, apitype.ActionRequest{}); err != nil {
+			var req apitype.ActionRequest
+			if updateEnv {
+				req.CallerEnv = callerEnv()
+			}
+			if err := c.Act(args[0], action, req); err != nil {
 				return err
 			}
 			ins, err := c.List()
@@ -40,6 +44,9 @@ func newActionCmd(action, short, done string) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the instances as JSON")
+	if action == "restart" {
+		cmd.Flags().BoolVar(&updateEnv, "update-env", false, "capture this shell's environment anew for the app")
+	}
 	return cmd
 }
 

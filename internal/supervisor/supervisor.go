@@ -337,16 +337,63 @@ func (s *Supervisor) StartExisting(t string) error {
 	return errors.Join(errs...)
 }
 
-// Restart stops then starts what t addresses.
-func (s *Supervisor) Restart(t string) error {
+// Restart stops then starts what t addresses. A non-nil callerEnv
+// replaces the apps' captured environment first (--update-env).
+func (s *Supervisor) Restart(t string, callerEnv map[string]string) error {
 	ts, err := s.resolve(t)
 	if err != nil {
 		return err
+	}
+	if callerEnv != nil {
+		if err := s.updateCallerEnv(ts, callerEnv); err != nil {
+			return err
+		}
 	}
 	if err := s.setDesired(ts, spec.DesiredRunning); err != nil {
 		return err
 	}
 	return each(allInstances(ts), command{kind: cmdRestart, why: "restarted by tend restart"})
+}
+
+// updateCallerEnv stores the new captured environment of the apps in ts
+// and hands each instance its new spec, checked first.
+func (s *Supervisor) updateCallerEnv(ts []target, env map[string]string) error {
+	s.mu.Lock()
+	var recs []spec.Record
+	for _, t := range ts {
+		r := t.app.rec
+		r.App = r.App.Clone()
+		r.App.CallerEnv = env
+		recs = append(recs, r)
+	}
+	apps := make([]*spec.App, len(recs))
+	for i, r := range recs {
+		apps[i] = r.App
+	}
+	if err := Check(apps); err != nil {
+		s.mu.Unlock()
+		return fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	if err := s.store.PutApps(recs...); err != nil {
+		s.mu.Unlock()
+		return fmt.Errorf("store: %w", err)
+	}
+	var ins []*instance
+	for i, t := range ts {
+		t.app.rec = recs[i]
+		ins = append(ins, t.app.instances...)
+	}
+	s.mu.Unlock()
+	for _, in := range ins {
+		in.send(command{kind: cmdUpdate, app: s.appOf(in)})
+	}
+	return nil
+}
+
+func (s *Supervisor) appOf(in *instance) *spec.App {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.apps[in.name].rec.App
 }
 
 // Signal sends sig to the process trees that t addresses.

@@ -218,7 +218,7 @@ func TestRestartGivesNewPid(t *testing.T) {
 		t.Fatal(err)
 	}
 	old := waitState(t, s, "r", Online).Pid
-	if err := s.Restart("r"); err != nil {
+	if err := s.Restart("r", nil); err != nil {
 		t.Fatal(err)
 	}
 	v := state(s, "r")
