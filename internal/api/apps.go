@@ -130,3 +130,25 @@ func (s *Server) actApp(w http.ResponseWriter, r *http.Request) error {
 	}
 	return writeJSON(w, struct{}{})
 }
+
+func (s *Server) apply(w http.ResponseWriter, r *http.Request) error {
+	var req apitype.ApplyRequest
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		return badRequest("apply: %v", err)
+	}
+	plan := s.Sup.Plan
+	if !req.DryRun {
+		plan = s.Sup.Apply
+	}
+	changes, err := plan(req.Apps, req.Source)
+	if err != nil {
+		return err
+	}
+	out := make([]apitype.Change, len(changes))
+	for i, c := range changes {
+		out[i] = apitype.Change(c)
+	}
+	return writeJSON(w, out)
+}

@@ -43,6 +43,7 @@ func (s *Server) routes() map[string]handlerFunc {
 		"DELETE /v1/apps/{target}":        s.deleteApp,
 		"POST /v1/apps/{target}/{action}": s.actApp,
 		"GET /v1/specs":                   s.getSpecs,
+		"POST /v1/apply":                  s.apply,
 		"GET /v1/logs":                    s.getLogs,
 		"DELETE /v1/logs":                 s.flushLogs,
 		"GET /v1/events":                  s.getEvents,

@@ -57,6 +57,20 @@ type StartRequest struct {
 	Replace bool `json:"replace,omitempty"`
 }
 
+// ApplyRequest is POST /v1/apply.
+type ApplyRequest struct {
+	Apps   []*spec.App `json:"apps"`
+	Source string      `json:"source"`
+	DryRun bool        `json:"dry_run,omitempty"`
+}
+
+// Change is one line of an apply plan.
+type Change struct {
+	App    string   `json:"app"`
+	Action string   `json:"action"` // added, changed, removed, unchanged
+	Fields []string `json:"fields,omitempty"`
+}
+
 // ActionRequest is POST /v1/apps/{target}/{action}.
 type ActionRequest struct {
 	Signal string `json:"signal,omitempty"`

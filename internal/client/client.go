@@ -173,6 +173,12 @@ func (c *Client) Start(apps []*spec.App, replace bool) ([]apitype.Instance, erro
 	return out, c.call("POST", "/v1/apps", apitype.StartRequest{Apps: apps, Replace: replace}, &out)
 }
 
+// Apply sends apps read from source; with dryRun it only plans.
+func (c *Client) Apply(apps []*spec.App, source string, dryRun bool) ([]apitype.Change, error) {
+	var out []apitype.Change
+	return out, c.call("POST", "/v1/apply", apitype.ApplyRequest{Apps: apps, Source: source, DryRun: dryRun}, &out)
+}
+
 // Act runs start, stop, restart or signal on a target.
 func (c *Client) Act(target, action string, req apitype.ActionRequest) error {
 	return c.call("POST", "/v1/apps/"+url.PathEscape(target)+"/"+action, req, nil)

@@ -75,6 +75,9 @@ func Load(path string, opts Options) (*Result, error) {
 		return nil, err
 	}
 	Resolve(res.Apps, filepath.Dir(abs))
+	for _, a := range res.Apps {
+		a.Source = abs
+	}
 	if err := selectApps(path, res, opts); err != nil {
 		return nil, err
 	}

@@ -39,6 +39,9 @@ type App struct {
 	// CallerEnv is the environment of the CLI that ran `tend start`,
 	// captured as PM2 does. It is not written by `save`.
 	CallerEnv map[string]string `json:"caller_env,omitempty" yaml:"-"`
+	// Source is the absolute path of the file the app was read from, if
+	// any: `apply` manages the apps of one file.
+	Source string `json:"source,omitempty" yaml:"-"`
 
 	Autorestart   RestartPolicy `json:"autorestart,omitempty" yaml:"autorestart,omitempty"`
 	StopExitCodes []int         `json:"stop_exit_codes,omitempty" yaml:"stop_exit_codes,omitempty"`

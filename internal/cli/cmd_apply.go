@@ -1,0 +1,75 @@
+package cli
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tend-pm/tend/internal/apitype"
+	"github.com/tend-pm/tend/internal/config"
+)
+
+func newApplyCmd() *cobra.Command {
+	var (
+		dryRun, asJSON bool
+		profile        string
+		only           []string
+	)
+	cmd := &cobra.Command{
+		Use:   "apply <file>",
+		Short: "Make the running apps match a file: start the new, restart the changed, delete the gone; --dry-run shows the plan",
+		Long: `Compare an ecosystem file with the running apps and change only what
+differs: apps new in the file start, apps whose definition changed restart
+with it, apps that came from this file and left it are deleted, the rest
+are left alone. Running it twice changes nothing the second time. The plan
+names the keys that differ, never their values.`,
+		Args: exactArgs(1, "one ecosystem file"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			apps, err := loadFile(args[0], config.Options{Profile: profile, Only: only})
+			if err != nil {
+				return err
+			}
+			source, err := filepath.Abs(args[0])
+			if err != nil {
+				return err
+			}
+			c, err := connect()
+			if err != nil {
+				return err
+			}
+			plan, err := c.Apply(apps, source, dryRun)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return printJSON(plan)
+			}
+			printPlan(plan, dryRun)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print the plan and change nothing")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the plan as JSON")
+	cmd.Flags().StringVar(&profile, "env", "", "use each app's env_<profile>")
+	cmd.Flags().StringSliceVar(&only, "only", nil, "apply only these apps (a,b)")
+	return cmd
+}
+
+func printPlan(plan []apitype.Change, dryRun bool) {
+	if dryRun {
+		fmt.Fprintln(Stdout, "plan (dry run: nothing changed):")
+	}
+	marks := map[string]string{"added": "+", "changed": "~", "removed": "-", "unchanged": "="}
+	tw := tabwriter.NewWriter(Stdout, 0, 0, 2, ' ', 0)
+	for _, c := range plan {
+		what := c.Action
+		if len(c.Fields) > 0 {
+			what += ": " + strings.Join(c.Fields, ", ")
+		}
+		fmt.Fprintf(tw, "%s %s\t%s\n", marks[c.Action], c.App, what)
+	}
+	tw.Flush()
+}
