@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -33,14 +34,32 @@ reads back. The file is private (0600): it holds the apps' env values.`,
 			if len(args) == 1 {
 				path = args[0]
 			}
+			abs, err := filepath.Abs(path)
+			if err != nil {
+				return err
+			}
+			// Secret values go to one private .env file per app, which the
+			// saved file names as an env_file: never into the file itself.
+			for name, text := range config.SplitSecrets(apps) {
+				sp := strings.TrimSuffix(abs, filepath.Ext(abs)) + "." + name + ".secrets.env"
+				if err := writeFileAtomic(sp, []byte(text), 0o600); err != nil {
+					return fmt.Errorf("save: %w", err)
+				}
+				for _, a := range apps {
+					if a.Name == name {
+						a.EnvFile = append(a.EnvFile, sp)
+					}
+				}
+				fmt.Fprintf(Stdout, "saved the secrets of %s to %s\n", name, sp)
+			}
 			b, err := config.Marshal(apps)
 			if err != nil {
 				return err
 			}
-			if err := writeFileAtomic(path, b, 0o600); err != nil {
+			if err := writeFileAtomic(abs, b, 0o600); err != nil {
 				return fmt.Errorf("save: %w", err)
 			}
-			fmt.Fprintf(Stdout, "saved %d apps to %s\n", len(apps), path)
+			fmt.Fprintf(Stdout, "saved %d apps to %s\n", len(apps), abs)
 			return nil
 		},
 	}
