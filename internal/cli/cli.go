@@ -105,7 +105,7 @@ in TEND_HOME (default ~/.tend).`,
 	root.AddCommand(
 		newStartCmd(), newStopCmd(), newRestartCmd(), newDeleteCmd(), newSignalCmd(),
 		newLsCmd(), newShowCmd(), newLogsCmd(), newFlushCmd(), newEventsCmd(),
-		newSaveCmd(), newResurrectCmd(), newApplyCmd(), newRunCmd(h), newDaemonCmd(h), newVersionCmd(),
+		newSaveCmd(), newResurrectCmd(), newApplyCmd(), newEcosystemCmd(), newRunCmd(h), newDaemonCmd(h), newVersionCmd(),
 	)
 	return root
 }
