@@ -113,6 +113,7 @@ func (p *parser) app(n *yaml.Node) *spec.App {
 	if len(p.errs) > before {
 		return a
 	}
+	normalize(a)
 	if err := a.Validate(); err != nil {
 		for _, e := range unjoin(err) {
 			p.fail(n, "%v", e)
@@ -414,4 +415,25 @@ func distance(a, b string) int {
 		prev = cur
 	}
 	return prev[len(b)]
+}
+
+// normalize makes empty lists and maps nil, so an app reads the same
+// whether a key was written empty or left out.
+func normalize(a *spec.App) {
+	for _, l := range []*[]string{&a.Args, &a.InterpreterArgs, &a.EnvFile, &a.RequiredEnv, &a.SecretEnv} {
+		if len(*l) == 0 {
+			*l = nil
+		}
+	}
+	if len(a.StopExitCodes) == 0 {
+		a.StopExitCodes = nil
+	}
+	if len(a.Env) == 0 {
+		a.Env = nil
+	}
+	for k, m := range a.Profiles {
+		if m == nil {
+			a.Profiles[k] = map[string]string{}
+		}
+	}
 }
