@@ -3,6 +3,7 @@ package spec
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -21,6 +22,9 @@ func ParseDuration(s string) (Duration, error) {
 	if ms, err := strconv.ParseInt(s, 10, 64); err == nil {
 		if ms < 0 {
 			return 0, fmt.Errorf("invalid duration %q: negative", s)
+		}
+		if ms > math.MaxInt64/int64(time.Millisecond) {
+			return 0, fmt.Errorf("invalid duration %q: too large", s)
 		}
 		return Duration(time.Duration(ms) * time.Millisecond), nil
 	}

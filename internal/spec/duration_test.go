@@ -26,6 +26,7 @@ var parseDurationErrorTests = []struct {
 	{"-1s", "negative"},
 	{"-5", "negative"},
 	{"s", "invalid duration"},
+	{"2001700000000000", "too large"},
 }
 
 func TestParseDuration(t *testing.T) {
