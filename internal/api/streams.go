@@ -3,7 +3,10 @@ package api
 import (
 	"encoding/json"
 	"net/http"
+	"regexp"
+	"slices"
 	"strconv"
+	"time"
 
 	"github.com/tend-pm/tend/internal/apitype"
 	"github.com/tend-pm/tend/internal/logs"
@@ -56,58 +59,109 @@ func (s *Server) selected(target string) ([]supervisor.AppView, error) {
 	return []supervisor.AppView{a}, nil
 }
 
-func (s *Server) getLogs(w http.ResponseWriter, r *http.Request) error {
+// logQuery is what GET /v1/logs asks for.
+type logQuery struct {
+	lines        int
+	streams      map[string]bool
+	since, until time.Time
+	grep         *regexp.Regexp
+}
+
+func parseLogQuery(r *http.Request) (logQuery, error) {
 	q := r.URL.Query()
-	lines, err := intParam(r, "lines", 15)
+	lq := logQuery{streams: map[string]bool{"out": true, "err": true}}
+	var err error
+	if lq.lines, err = intParam(r, "lines", 15); err != nil {
+		return lq, err
+	}
+	switch q.Get("stream") {
+	case "out":
+		lq.streams["err"] = false
+	case "err":
+		lq.streams["out"] = false
+	case "":
+	default:
+		return lq, badRequest("stream=%q: want out or err", q.Get("stream"))
+	}
+	for _, t := range []struct {
+		key string
+		dst *time.Time
+	}{{"since", &lq.since}, {"until", &lq.until}} {
+		if v := q.Get(t.key); v != "" {
+			if *t.dst, err = time.Parse(time.RFC3339Nano, v); err != nil {
+				return lq, badRequest("%s=%q: want an RFC 3339 time", t.key, v)
+			}
+		}
+	}
+	if v := q.Get("grep"); v != "" {
+		if lq.grep, err = regexp.Compile(v); err != nil {
+			return lq, badRequest("grep: %v", err)
+		}
+	}
+	return lq, nil
+}
+
+// keep reports whether a record passes the time and text filters.
+func (lq logQuery) keep(r logs.Record) bool {
+	if !lq.since.IsZero() && (r.Time.IsZero() || r.Time.Before(lq.since)) {
+		return false
+	}
+	if !lq.until.IsZero() && (r.Time.IsZero() || r.Time.After(lq.until)) {
+		return false
+	}
+	return lq.grep == nil || lq.grep.MatchString(r.Line)
+}
+
+func (s *Server) getLogs(w http.ResponseWriter, r *http.Request) error {
+	lq, err := parseLogQuery(r)
 	if err != nil {
 		return err
 	}
-	streams := map[string]bool{"out": true, "err": true}
-	switch q.Get("stream") {
-	case "out":
-		streams["err"] = false
-	case "err":
-		streams["out"] = false
-	case "":
-	default:
-		return badRequest("stream=%q: want out or err", q.Get("stream"))
-	}
-	apps, err := s.selected(q.Get("app"))
+	target := r.URL.Query().Get("app")
+	apps, err := s.selected(target)
 	if err != nil {
 		return err
 	}
 	want := map[string]bool{}
+	var past []apitype.LogLine
 	for _, a := range apps {
+		app := a.Record.App
+		if (!lq.since.IsZero() || !lq.until.IsZero()) && app.LogType != "json" && !app.Timestamps() {
+			return badRequest("--since and --until need timestamps, and %s has time: false", app.Name)
+		}
+		format := logs.FormatOf(app)
 		for _, in := range a.Instances {
-			want[a.Record.App.Name+":"+strconv.Itoa(in.Instance)] = true
+			want[app.Name+":"+strconv.Itoa(in.Instance)] = true
+			outPath, errPath := s.Sup.LogPaths(app.Name, in.Instance)
+			for _, p := range []struct{ stream, path string }{{"out", outPath}, {"err", errPath}} {
+				if !lq.streams[p.stream] || p.path == "" {
+					continue
+				}
+				recs, err := logs.ReadLast(p.path, format, lq.lines, lq.keep)
+				if err != nil {
+					return err
+				}
+				for _, rec := range recs {
+					past = append(past, apitype.LogLine{Time: rec.Time, App: app.Name, Instance: in.Instance, Stream: p.stream, Line: rec.Line})
+				}
+			}
 		}
 	}
+	// Interleave by time; lines without one keep their file order.
+	slices.SortStableFunc(past, func(a, b apitype.LogLine) int { return a.Time.Compare(b.Time) })
 	match := func(e logs.Entry) bool {
-		return streams[e.Stream] && (q.Get("app") == "" || want[e.App+":"+strconv.Itoa(e.Instance)])
+		return lq.streams[e.Stream] && (target == "" || want[e.App+":"+strconv.Itoa(e.Instance)]) &&
+			(lq.grep == nil || lq.grep.MatchString(e.Line))
 	}
 	var f *logs.Follower
-	if q.Get("follow") == "1" {
+	if r.URL.Query().Get("follow") == "1" {
 		f = s.Sup.Hub().Follow(match)
 		defer f.Close()
 	}
 	out := newNDJSON(w)
-	for _, a := range apps {
-		for _, in := range a.Instances {
-			outPath, errPath := s.Sup.LogPaths(a.Record.App.Name, in.Instance)
-			for _, p := range []struct{ stream, path string }{{"out", outPath}, {"err", errPath}} {
-				if !streams[p.stream] || lines == 0 {
-					continue
-				}
-				tail, err := logs.Tail(p.path, lines)
-				if err != nil {
-					return err
-				}
-				for _, l := range tail {
-					if err := out.write(apitype.LogLine{App: a.Record.App.Name, Instance: in.Instance, Stream: p.stream, Line: l}); err != nil {
-						return nil
-					}
-				}
-			}
+	for _, l := range past {
+		if err := out.write(l); err != nil {
+			return nil
 		}
 	}
 	if f == nil {

@@ -7,8 +7,10 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"regexp"
 	"strconv"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -17,12 +19,13 @@ import (
 
 func newLogsCmd() *cobra.Command {
 	var (
-		lines                     int
-		follow, out, errs, asJSON bool
+		lines                                int
+		follow, out, errs, asJSON, timestamp bool
+		since, until, grep                   string
 	)
 	cmd := &cobra.Command{
 		Use:   "logs [name|name:N]",
-		Short: "Print the last lines of an app's output (all apps without a name); -f follows",
+		Short: "Print the last lines of an app's output, current and rotated files (all apps, interleaved by time, without a name); -f follows",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if out && errs {
@@ -35,6 +38,22 @@ func newLogsCmd() *cobra.Command {
 			if follow {
 				q.Set("follow", "1")
 			}
+			for _, t := range []struct{ flag, val string }{{"since", since}, {"until", until}} {
+				if t.val == "" {
+					continue
+				}
+				at, err := parseWhen(t.val, time.Now())
+				if err != nil {
+					return usagef("--%s: %v", t.flag, err)
+				}
+				q.Set(t.flag, at.Format(time.RFC3339Nano))
+			}
+			if grep != "" {
+				if _, err := regexp.Compile(grep); err != nil {
+					return usagef("--grep: %v", err)
+				}
+				q.Set("grep", grep)
+			}
 			if out {
 				q.Set("stream", "out")
 			}
@@ -46,7 +65,11 @@ func newLogsCmd() *cobra.Command {
 				if err := json.Unmarshal(b, &l); err != nil {
 					return "", err
 				}
-				return fmt.Sprintf("%s:%d %s | %s", l.App, l.Instance, l.Stream, l.Line), nil
+				prefix := ""
+				if timestamp && !l.Time.IsZero() {
+					prefix = l.Time.Local().Format("2006-01-02 15:04:05.000 ")
+				}
+				return fmt.Sprintf("%s%s:%d %s | %s", prefix, l.App, l.Instance, l.Stream, l.Line), nil
 			})
 		},
 	}
@@ -56,7 +79,22 @@ func newLogsCmd() *cobra.Command {
 	fl.BoolVar(&out, "out", false, "stdout only")
 	fl.BoolVar(&errs, "err", false, "stderr only")
 	fl.BoolVar(&asJSON, "json", false, "print JSON lines")
+	fl.BoolVarP(&timestamp, "timestamp", "t", false, "start each line with its time")
+	fl.StringVar(&since, "since", "", "only lines since a time: 10m (ago) or 2026-11-26T14:00:00Z")
+	fl.StringVar(&until, "until", "", "only lines until a time: 5m (ago) or an RFC 3339 time")
+	fl.StringVar(&grep, "grep", "", "only lines that match this regular expression")
 	return cmd
+}
+
+// parseWhen reads "10m" (that long before now) or an RFC 3339 time.
+func parseWhen(s string, now time.Time) (time.Time, error) {
+	if d, err := time.ParseDuration(s); err == nil && d >= 0 {
+		return now.Add(-d), nil
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, nil
+	}
+	return time.Time{}, fmt.Errorf("%q: want a duration ago such as 10m, or a time such as 2026-11-26T14:00:00Z", s)
 }
 
 func newFlushCmd() *cobra.Command {

@@ -144,6 +144,11 @@ func Resolve(apps []*spec.App, dir string) {
 				a.Script = p
 			}
 		}
+		for _, p := range []*string{&a.OutFile, &a.ErrorFile} {
+			if *p != "" && !filepath.IsAbs(*p) {
+				*p = filepath.Join(dir, *p)
+			}
+		}
 		for i, f := range a.EnvFile {
 			if !filepath.IsAbs(f) {
 				a.EnvFile[i] = filepath.Join(dir, f)

@@ -273,22 +273,35 @@ var fields = map[string]func(a *spec.App, v *yaml.Node) error{
 	},
 	"kill_timeout": func(a *spec.App, v *yaml.Node) error { return text(v, &a.KillTimeout) },
 	"stop_signal":  func(a *spec.App, v *yaml.Node) error { return scalar(v, &a.StopSignal) },
+	"out_file":     func(a *spec.App, v *yaml.Node) error { return scalar(v, &a.OutFile) },
+	"error_file":   func(a *spec.App, v *yaml.Node) error { return scalar(v, &a.ErrorFile) },
+	"merge_logs":   func(a *spec.App, v *yaml.Node) error { return boolean(v, &a.MergeLogs) },
+	"log_type":     func(a *spec.App, v *yaml.Node) error { return scalar(v, &a.LogType) },
+	"time": func(a *spec.App, v *yaml.Node) error {
+		var b bool
+		err := boolean(v, &b)
+		a.Time = &b
+		return err
+	},
+	"log_date_format": func(a *spec.App, v *yaml.Node) error { return scalar(v, &a.LogDateFormat) },
+	"log_max_size":    func(a *spec.App, v *yaml.Node) error { return text(v, &a.LogMaxSize) },
+	"log_max_files":   func(a *spec.App, v *yaml.Node) error { return typeErr(v.Decode(&a.LogMaxFiles), "a whole number") },
+	"log_compress":    func(a *spec.App, v *yaml.Node) error { return boolean(v, &a.LogCompress) },
 }
 
 // unsupported are keys of PM2 or of DESIGN §5 that tend reads but does
 // not act on yet: a warning, not an error, so PM2 files port.
 var unsupported = map[string]string{
 	"exec_mode": "(instances > 1 is cluster mode)", "watch": "yet", "ignore_watch": "yet", "watch_options": "yet",
-	"max_memory_restart": "yet", "cron_restart": "yet", "source_map_support": "", "log_date_format": "yet",
-	"error_file": "yet", "out_file": "yet", "log_file": "yet", "combine_logs": "yet", "merge_logs": "yet",
+	"max_memory_restart": "yet", "cron_restart": "yet", "source_map_support": "",
+	"log_file": "(use out_file and error_file)", "combine_logs": "(use merge_logs)",
 	"pid_file": "", "listen_timeout": "yet", "wait_ready": "yet", "vizion": "", "post_update": "",
-	"force": "", "shutdown_with_message": "yet", "time": "yet", "namespace": "", "node_args": "yet",
+	"force": "", "shutdown_with_message": "yet", "namespace": "", "node_args": "yet",
 	"increment_var": "", "instance_var": "", "filter_env": "", "disable_trace": "", "treekill": "(tend always stops the whole tree)",
-	"port": "", "append_env_to_name": "", "log_type": "yet", "automation": "", "pmx": "", "windowsHide": "",
+	"port": "", "append_env_to_name": "", "automation": "", "pmx": "", "windowsHide": "",
 	"kill_retry_time": "", "deep_monitoring": "", "user": "yet", "uid": "yet", "gid": "yet", "group": "yet",
 	"listen": "yet", "listen_mode": "yet", "ready": "yet", "ready_log_line": "yet", "ready_timeout": "yet",
-	"health": "yet", "watchdog": "yet", "depends_on": "yet", "schedule": "yet", "log_max_size": "yet",
-	"log_max_files": "yet", "ipc": "yet", "max_memory": "",
+	"health": "yet", "watchdog": "yet", "depends_on": "yet", "schedule": "yet", "ipc": "yet", "max_memory": "",
 }
 
 func typeErr(err error, want string) error {

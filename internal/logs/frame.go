@@ -18,10 +18,15 @@ type Line struct {
 
 // Frame reads r until EOF or error and calls emit once per line. A final
 // line without a newline is emitted too. The Text slice is only valid
-// during the call.
-func Frame(r io.Reader, emit func(Line)) error {
+// during the call. idle, if not nil, is called whenever everything read
+// so far has been emitted and the next read may block: the moment to
+// flush what emit buffered.
+func Frame(r io.Reader, emit func(Line), idle func()) error {
 	br := bufio.NewReaderSize(r, MaxLine)
 	for {
+		if idle != nil && br.Buffered() == 0 {
+			idle()
+		}
 		b, err := br.ReadSlice('\n')
 		switch {
 		case err == nil:

@@ -13,7 +13,7 @@ func frame(t *testing.T, in string) []Line {
 	var out []Line
 	err := Frame(strings.NewReader(in), func(l Line) {
 		out = append(out, Line{Text: bytes.Clone(l.Text), Split: l.Split})
-	})
+	}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +62,7 @@ func FuzzFrame(f *testing.F) {
 			if !l.Split {
 				b.WriteByte('\n')
 			}
-		})
+		}, nil)
 		// Every byte comes back, and only a missing final newline is added.
 		if got := b.String(); got != s && got != s+"\n" {
 			t.Errorf("Frame(%q) rebuilt %q", s, got)
@@ -90,22 +90,22 @@ func TestTail(t *testing.T) {
 	}
 }
 
-// TestFileCountsLostLines: lines that cannot be written are counted, and
-// the next successful write says how many were lost.
-func TestFileCountsLostLines(t *testing.T) {
+// TestWriterCountsLostLines: lines that cannot be written are counted,
+// and the next successful write says how many were lost.
+func TestWriterCountsLostLines(t *testing.T) {
 	dir := t.TempDir()
 	blocker := filepath.Join(dir, "logs")
 	os.WriteFile(blocker, nil, 0o600) // a file where the directory should be
-	f := &File{Path: filepath.Join(blocker, "a.log")}
-	f.WriteLine([]byte("one"))
-	f.WriteLine([]byte("two"))
-	if f.Lost() != 2 {
-		t.Fatalf("Lost = %d, want 2", f.Lost())
+	w := &Writer{Path: filepath.Join(blocker, "a.log")}
+	w.WriteLine([]byte("one"))
+	w.WriteLine([]byte("two"))
+	if w.Lost() != 2 {
+		t.Fatalf("Lost = %d, want 2", w.Lost())
 	}
 	os.Remove(blocker)
-	f.WriteLine([]byte("three"))
-	f.Close()
-	b, _ := os.ReadFile(f.Path)
+	w.WriteLine([]byte("three"))
+	w.Close()
+	b, _ := os.ReadFile(w.Path)
 	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
 	if len(lines) != 2 || !strings.HasPrefix(lines[0], "[tend] 2 lines lost") || lines[1] != "three" {
 		t.Errorf("file = %q", lines)

@@ -56,7 +56,29 @@ type App struct {
 	MinUptime   *Duration `json:"min_uptime,omitempty" yaml:"min_uptime,omitempty"`
 	KillTimeout Duration  `json:"kill_timeout,omitempty" yaml:"kill_timeout,omitempty"`
 	StopSignal  string    `json:"stop_signal,omitempty" yaml:"stop_signal,omitempty"`
+
+	// Logs (DESIGN §11). Paths are absolute once read from a file.
+	OutFile   string `json:"out_file,omitempty" yaml:"out_file,omitempty"`
+	ErrorFile string `json:"error_file,omitempty" yaml:"error_file,omitempty"`
+	// MergeLogs writes every instance to one pair of files.
+	MergeLogs bool   `json:"merge_logs,omitempty" yaml:"merge_logs,omitempty"`
+	LogType   string `json:"log_type,omitempty" yaml:"log_type,omitempty"` // plain or json
+	// Time prefixes plain lines with a timestamp; nil means on.
+	Time          *bool  `json:"time,omitempty" yaml:"time,omitempty"`
+	LogDateFormat string `json:"log_date_format,omitempty" yaml:"log_date_format,omitempty"`
+	LogMaxSize    Size   `json:"log_max_size,omitempty" yaml:"log_max_size,omitempty"`
+	LogMaxFiles   int    `json:"log_max_files,omitempty" yaml:"log_max_files,omitempty"`
+	LogCompress   bool   `json:"log_compress,omitempty" yaml:"log_compress,omitempty"`
 }
+
+// Log defaults.
+const (
+	DefaultLogMaxSize  Size = 10 << 20
+	DefaultLogMaxFiles      = 10
+)
+
+// Timestamps reports whether plain log lines get a timestamp (the default).
+func (a *App) Timestamps() bool { return a.Time == nil || *a.Time }
 
 // Defaults (DESIGN §7, §8).
 const (
@@ -90,6 +112,15 @@ func (a *App) Canonicalize() {
 	}
 	if a.Interpreter == "" && !a.Shell {
 		a.Interpreter = InterpreterFor(a.Script)
+	}
+	if a.LogType == "" {
+		a.LogType = "plain"
+	}
+	if a.LogMaxSize == 0 {
+		a.LogMaxSize = DefaultLogMaxSize
+	}
+	if a.LogMaxFiles == 0 {
+		a.LogMaxFiles = DefaultLogMaxFiles
 	}
 }
 
@@ -151,6 +182,15 @@ func (a *App) Validate() error {
 			bad("app %q: env_file: empty path", a.Name)
 		}
 	}
+	if a.LogType != "" && a.LogType != "plain" && a.LogType != "json" {
+		bad("app %q: log_type %q: want plain or json", a.Name, a.LogType)
+	}
+	if a.LogMaxFiles < 0 {
+		bad("app %q: log_max_files %d: must be 0 or more", a.Name, a.LogMaxFiles)
+	}
+	if a.LogMaxSize < 0 {
+		bad("app %q: log_max_size: must be positive", a.Name)
+	}
 	return errors.Join(errs...)
 }
 
@@ -165,6 +205,10 @@ func (a *App) Clone() *App {
 	if a.EnvExpand != nil {
 		b := *a.EnvExpand
 		c.EnvExpand = &b
+	}
+	if a.Time != nil {
+		b := *a.Time
+		c.Time = &b
 	}
 	if a.Profiles != nil {
 		c.Profiles = make(map[string]map[string]string, len(a.Profiles))

@@ -72,7 +72,7 @@ type instance struct {
 	cmds chan command
 	done chan struct{} // closed when run returns
 
-	out, err *logs.File
+	out, err *logs.Writer // this run's files; replaced at each start
 	ring     *logs.Ring
 
 	snap    atomic.Pointer[Snapshot]
@@ -116,8 +116,7 @@ func newInstance(s *Supervisor, app *spec.App, id int) *instance {
 		app:  app,
 		ring: logs.NewRing(200),
 	}
-	in.out = &logs.File{Path: s.logPath(app.Name, id, "out")}
-	in.err = &logs.File{Path: s.logPath(app.Name, id, "err")}
+	in.openLogs()
 	in.publish()
 	go in.run()
 	return in
@@ -176,8 +175,6 @@ func (in *instance) run() {
 		}
 		in.publish()
 		if in.quitting && in.state == Stopped {
-			in.out.Close()
-			in.err.Close()
 			return
 		}
 	}
@@ -294,6 +291,7 @@ func (in *instance) start() {
 	in.p, in.started = p, p.Started
 	in.process.Store(p)
 	in.procDone = p.Done()
+	in.openLogs()
 	in.ring.Reset() // the crash tail is this run's
 	in.pipesDone = in.pump(outR, errR)
 	in.note(fmt.Sprintf("started pid %d", p.Pid))
@@ -435,4 +433,10 @@ func (in *instance) publish() {
 		s.Pid, s.Started = in.p.Pid, in.started
 	}
 	in.snap.Store(s)
+}
+
+// openLogs picks this app's files (the spec may have changed).
+func (in *instance) openLogs() {
+	outPath, errPath := in.sup.logPaths(in.app, in.id)
+	in.out, in.err = in.sup.writer(outPath, in.app), in.sup.writer(errPath, in.app)
 }

@@ -1,40 +1,117 @@
 package supervisor
 
 import (
+	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/tend-pm/tend/internal/logs"
+	"github.com/tend-pm/tend/internal/spec"
 )
+
+// splitMark ends every piece of an over-long line but the last.
+const splitMark = " [tend: line continues]"
+
+// logPaths are the files of instance id of app: out_file and error_file
+// when set (with -<id> added for several instances that do not merge),
+// else TEND_HOME/logs/<app>-<id>-out.log, or <app>-out.log with merge_logs.
+func (s *Supervisor) logPaths(app *spec.App, id int) (out, errp string) {
+	return s.logPath(app, id, "out", app.OutFile), s.logPath(app, id, "err", app.ErrorFile)
+}
+
+func (s *Supervisor) logPath(app *spec.App, id int, stream, set string) string {
+	if set != "" {
+		if app.MergeLogs || app.Instances <= 1 {
+			return set
+		}
+		ext := filepath.Ext(set)
+		return fmt.Sprintf("%s-%d%s", strings.TrimSuffix(set, ext), id, ext)
+	}
+	if s.home == "" {
+		return "" // tend run: no files, output goes to Echo only
+	}
+	if app.MergeLogs {
+		return filepath.Join(s.home, "logs", fmt.Sprintf("%s-%s.log", app.Name, stream))
+	}
+	return filepath.Join(s.home, "logs", fmt.Sprintf("%s-%d-%s.log", app.Name, id, stream))
+}
+
+// writer returns the one Writer of path, shared by every instance that
+// writes there (merge_logs), with app's rotation.
+func (s *Supervisor) writer(path string, app *spec.App) *logs.Writer {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	rot := logs.Rotation{MaxSize: int64(app.LogMaxSize), MaxFiles: app.LogMaxFiles, Compress: app.LogCompress}
+	if w, ok := s.writers[path]; ok {
+		w.SetRotation(rot)
+		return w
+	}
+	w := &logs.Writer{Path: path, Rotation: rot}
+	if path != "" {
+		s.writers[path] = w
+	}
+	return w
+}
+
+// ReopenLogs reopens every log file (tend reload-logs, SIGUSR1).
+func (s *Supervisor) ReopenLogs() error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	var first error
+	for _, w := range s.writers {
+		if err := w.Reopen(); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+func (s *Supervisor) closeWriters() {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	for p, w := range s.writers {
+		w.Close()
+		delete(s.writers, p)
+	}
+}
 
 // pump reads a run's stdout and stderr, one goroutine per pipe, and
 // returns a channel closed when both reached EOF.
 func (in *instance) pump(outR, errR *os.File) <-chan struct{} {
 	done := make(chan struct{})
+	f := logs.FormatOf(in.app)
 	var wg sync.WaitGroup
 	wg.Add(2)
-	go in.drain(&wg, outR, "out", in.out)
-	go in.drain(&wg, errR, "err", in.err)
+	go in.drain(&wg, outR, "out", in.out, f)
+	go in.drain(&wg, errR, "err", in.err, f)
 	go func() { wg.Wait(); close(done) }()
 	return done
 }
 
-func (in *instance) drain(wg *sync.WaitGroup, r *os.File, stream string, f *logs.File) {
+func (in *instance) drain(wg *sync.WaitGroup, r *os.File, stream string, w *logs.Writer, f logs.Format) {
 	defer wg.Done()
 	defer r.Close()
+	var buf []byte
 	err := logs.Frame(r, func(l logs.Line) {
-		f.WriteLine(l.Text)
 		text := string(l.Text)
+		if l.Split {
+			text += splitMark
+		}
+		e := logs.Entry{Time: time.Now(), App: in.name, Instance: in.id, Stream: stream, Line: text}
+		buf = f.Append(buf[:0], e)
+		w.WriteLine(buf)
 		if stream == "err" {
 			in.ring.Add(text)
 		}
-		e := logs.Entry{Time: time.Now(), App: in.name, Instance: in.id, Stream: stream, Line: text}
 		in.sup.hub.Publish(e)
 		if in.sup.echo != nil {
 			in.sup.echo(e)
 		}
-	})
+	}, w.Flush)
+	w.Flush()
 	if err != nil {
 		in.log.Warn("read output", "stream", stream, "err", err)
 	}

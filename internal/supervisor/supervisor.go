@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -46,6 +45,9 @@ type Supervisor struct {
 	mu   sync.Mutex // guards apps
 	apps map[string]*app
 
+	wmu     sync.Mutex              // guards writers
+	writers map[string]*logs.Writer // by path
+
 	quit chan struct{}
 	wg   sync.WaitGroup
 }
@@ -61,6 +63,7 @@ func New(cfg Config) *Supervisor {
 	s := &Supervisor{
 		home: cfg.Home, store: cfg.Store, spawner: cfg.Spawner, log: cfg.Logger, echo: cfg.Echo,
 		apps: map[string]*app{}, quit: make(chan struct{}), started: cfg.StartReason,
+		writers: map[string]*logs.Writer{},
 	}
 	if s.started == "" {
 		s.started = "started by tend start"
@@ -76,16 +79,15 @@ func New(cfg Config) *Supervisor {
 // Hub is where followers of output subscribe.
 func (s *Supervisor) Hub() *logs.Hub { return &s.hub }
 
-func (s *Supervisor) logPath(name string, id int, stream string) string {
-	if s.home == "" {
-		return "" // no files: output goes to Echo only
-	}
-	return filepath.Join(s.home, "logs", fmt.Sprintf("%s-%d-%s.log", name, id, stream))
-}
-
-// LogPaths returns the files of instance id of app.
+// LogPaths returns the files of instance id of the app named name.
 func (s *Supervisor) LogPaths(name string, id int) (out, errp string) {
-	return s.logPath(name, id, "out"), s.logPath(name, id, "err")
+	s.mu.Lock()
+	a, ok := s.apps[name]
+	s.mu.Unlock()
+	if !ok {
+		return "", ""
+	}
+	return s.logPaths(a.rec.App, id)
 }
 
 func (s *Supervisor) record(e spec.Event) {
@@ -448,6 +450,7 @@ func (s *Supervisor) Shutdown(ctx context.Context) error {
 	}
 	close(s.quit)
 	s.wg.Wait()
+	s.closeWriters()
 	return err
 }
 

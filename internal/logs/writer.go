@@ -1,0 +1,340 @@
+package logs
+
+import (
+	"bufio"
+	"compress/gzip"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Rotation limits of a Writer (DESIGN §11).
+type Rotation struct {
+	MaxSize  int64 // rotate before a line would take the file past this; 0: never
+	MaxFiles int   // rotated files kept; older ones are deleted
+	Compress bool  // gzip rotated files, off the writing path
+}
+
+// Writer appends lines to one log file, rotating it by size itself:
+// rename and reopen, never copytruncate, and never a line split across
+// two files. Lines are buffered and reach the file at Flush (the reader
+// of a pipe flushes whenever the pipe has nothing more to give), so a
+// burst costs few system calls. A line that cannot be written is counted;
+// once writing works again a marker line says how many were lost. A
+// Writer with no Path discards lines. It is safe for concurrent use (merge_logs
+// shares one between instances).
+type Writer struct {
+	Path     string
+	Rotation Rotation
+	// Now is the clock used to name rotated files; nil means time.Now.
+	Now func() time.Time
+
+	mu       sync.Mutex // guards the fields below
+	f        *os.File
+	buf      *bufio.Writer
+	size     int64 // bytes in the file, buffered ones included
+	pending  int64 // lines in buf, lost if its flush fails
+	lost     int64 // lines lost since the last successful write
+	lostAt   time.Time
+	total    int64 // lines lost over the life of the Writer
+	compress sync.WaitGroup
+}
+
+// WriteLine writes text and a newline.
+func (w *Writer) WriteLine(text []byte) {
+	if w.Path == "" {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.f == nil && !w.open() {
+		w.fail(1)
+		return
+	}
+	n := int64(len(text) + 1)
+	if r := w.Rotation; r.MaxSize > 0 && w.size > 0 && w.size+n > r.MaxSize {
+		if err := w.rotate(); err != nil {
+			w.fail(1)
+			return
+		}
+	}
+	if w.lost > 0 && !w.writeMarker() {
+		w.fail(1)
+		return
+	}
+	_, err := w.buf.Write(text)
+	if err == nil {
+		err = w.buf.WriteByte('\n')
+	}
+	if err != nil {
+		// The buffer filled and its flush failed: what it held is lost.
+		w.fail(w.pending + 1)
+		w.size = w.fileSize()
+		w.buf = bufio.NewWriterSize(w.f, 64<<10)
+		return
+	}
+	w.size += n
+	w.pending++
+	if w.buf.Buffered() == 0 { // the line went straight to the file
+		w.pending = 0
+	}
+}
+
+// Flush writes buffered lines to the file.
+func (w *Writer) Flush() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.flush()
+}
+
+func (w *Writer) flush() bool {
+	if w.buf == nil || w.buf.Buffered() == 0 {
+		w.pending = 0
+		return true
+	}
+	if err := w.buf.Flush(); err != nil {
+		// bufio keeps failing after an error: drop what it held, count
+		// those lines, and start over on a fresh buffer.
+		w.fail(w.pending)
+		w.size = w.fileSize()
+		w.buf = bufio.NewWriterSize(w.f, 64<<10)
+		return false
+	}
+	w.pending = 0
+	return true
+}
+
+func (w *Writer) fileSize() int64 {
+	if fi, err := w.f.Stat(); err == nil {
+		return fi.Size()
+	}
+	return 0
+}
+
+func (w *Writer) writeMarker() bool {
+	marker := fmt.Sprintf("[tend] %d lines lost: could not write %s since %s\n",
+		w.lost, w.Path, w.lostAt.Format(time.RFC3339))
+	if _, err := w.buf.WriteString(marker); err != nil || !w.flush() {
+		return false
+	}
+	w.size += int64(len(marker))
+	w.lost = 0
+	return true
+}
+
+func (w *Writer) fail(lines int64) {
+	if lines <= 0 {
+		return
+	}
+	if w.lost == 0 {
+		w.lostAt = time.Now()
+	}
+	w.lost += lines
+	w.total += lines
+	w.pending = 0
+}
+
+func (w *Writer) open() bool {
+	if err := os.MkdirAll(filepath.Dir(w.Path), 0o700); err != nil {
+		return false
+	}
+	f, err := os.OpenFile(w.Path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return false
+	}
+	w.f = f
+	w.buf = bufio.NewWriterSize(f, 64<<10)
+	w.size = w.fileSize()
+	return true
+}
+
+func (w *Writer) closeFile() error {
+	if w.f == nil {
+		return nil
+	}
+	w.flush()
+	err := w.f.Close()
+	w.f, w.buf = nil, nil
+	return err
+}
+
+// rotate renames the file to its rotated name and opens a new one.
+func (w *Writer) rotate() error {
+	if !w.flush() {
+		return fmt.Errorf("flush before rotation failed")
+	}
+	w.closeFile()
+	now := time.Now
+	if w.Now != nil {
+		now = w.Now
+	}
+	dst := rotatedName(w.Path, now())
+	if err := os.Rename(w.Path, dst); err != nil && !os.IsNotExist(err) {
+		w.open()
+		return err
+	}
+	if !w.open() {
+		return fmt.Errorf("reopen %s", w.Path)
+	}
+	if w.Rotation.Compress {
+		w.compress.Add(1)
+		go func() {
+			defer w.compress.Done()
+			gzipFile(dst) // a failure leaves the plain file, which is still read
+			w.prune()
+		}()
+	} else {
+		w.prune()
+	}
+	return nil
+}
+
+// rotatedName is base.YYYYMMDD-HHMMSS.mmm.log, with -N added if taken, so
+// names sort in the order the files were made.
+func rotatedName(path string, t time.Time) string {
+	ext := filepath.Ext(path)
+	base := strings.TrimSuffix(path, ext)
+	if ext == "" {
+		ext = ".log"
+	}
+	stamp := t.UTC().Format("20060102-150405.000")
+	name := base + "." + stamp + ext
+	for i := 1; exists(name) || exists(name+".gz"); i++ {
+		name = fmt.Sprintf("%s.%s-%d%s", base, stamp, i, ext)
+	}
+	return name
+}
+
+func exists(p string) bool {
+	_, err := os.Lstat(p)
+	return err == nil
+}
+
+// Rotated lists the rotated files of path, oldest first.
+func Rotated(path string) []string {
+	ext := filepath.Ext(path)
+	if ext == "" {
+		ext = ".log"
+	}
+	base := strings.TrimSuffix(path, filepath.Ext(path))
+	re := regexp.MustCompile(`^` + regexp.QuoteMeta(filepath.Base(base)) + `\.\d{8}-\d{6}\.\d{3}(-\d+)?` + regexp.QuoteMeta(ext) + `(\.gz)?$`)
+	ents, err := os.ReadDir(filepath.Dir(path))
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, e := range ents {
+		if re.MatchString(e.Name()) {
+			out = append(out, filepath.Join(filepath.Dir(path), e.Name()))
+		}
+	}
+	slices.SortFunc(out, func(a, b string) int { return strings.Compare(stem(a), stem(b)) })
+	return out
+}
+
+// stem orders a.log.gz with a.log.
+func stem(p string) string { return strings.TrimSuffix(p, ".gz") }
+
+// prune deletes the oldest rotated files beyond MaxFiles.
+func (w *Writer) prune() {
+	files := Rotated(w.Path)
+	keep := max(w.Rotation.MaxFiles, 0)
+	for len(files) > keep {
+		os.Remove(files[0])
+		files = files[1:]
+	}
+}
+
+func gzipFile(p string) error {
+	in, err := os.Open(p)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	tmp := p + ".gz.tmp"
+	out, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	zw := gzip.NewWriter(out)
+	_, err = io.Copy(zw, in)
+	if cerr := zw.Close(); err == nil {
+		err = cerr
+	}
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, p+".gz")
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return os.Remove(p)
+}
+
+// SetRotation changes the limits (a new spec of the app).
+func (w *Writer) SetRotation(r Rotation) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.Rotation = r
+}
+
+// Lost reports how many lines this Writer could not write in all.
+func (w *Writer) Lost() int64 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.total
+}
+
+// Truncate empties the file (tend flush) and deletes rotated ones.
+func (w *Writer) Truncate() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.compress.Wait()
+	for _, r := range Rotated(w.Path) {
+		os.Remove(r)
+	}
+	if w.f != nil {
+		w.flush()
+		w.size = 0
+		return w.f.Truncate(0)
+	}
+	err := os.Truncate(w.Path, 0)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	return err
+}
+
+// Reopen closes the file and opens it again by name: for an external
+// logrotate that moved it away (tend reload-logs, SIGUSR1).
+func (w *Writer) Reopen() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.f == nil {
+		return nil
+	}
+	err := w.closeFile()
+	if !w.open() && err == nil {
+		err = fmt.Errorf("reopen %s", w.Path)
+	}
+	return err
+}
+
+// Close flushes and closes the file and waits for compressions; a later
+// write opens it again.
+func (w *Writer) Close() error {
+	w.mu.Lock()
+	err := w.closeFile()
+	w.mu.Unlock()
+	w.compress.Wait()
+	return err
+}
