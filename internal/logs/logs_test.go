@@ -2,10 +2,12 @@ package logs
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func frame(t *testing.T, in string) []Line {
@@ -126,5 +128,28 @@ func TestRing(t *testing.T) {
 	r.Reset()
 	if got := r.Last(3); len(got) != 0 {
 		t.Errorf("after Reset: %q", got)
+	}
+}
+
+// TestRotatedOrder: files rotated within one millisecond sort in the order
+// they were made.
+func TestRotatedOrder(t *testing.T) {
+	dir := t.TempDir()
+	at := time.Date(2026, 11, 26, 1, 2, 3, 456e6, time.UTC)
+	w := &Writer{Path: filepath.Join(dir, "a.log"), Rotation: Rotation{MaxSize: 10, MaxFiles: 100}, Now: func() time.Time { return at }}
+	for i := range 13 {
+		w.WriteLine([]byte(fmt.Sprintf("line %02d", i)))
+		w.Flush()
+	}
+	w.Close()
+	var got []string
+	for _, p := range append(Rotated(w.Path), w.Path) {
+		b, _ := os.ReadFile(p)
+		got = append(got, strings.TrimSpace(string(b)))
+	}
+	for i, g := range got {
+		if want := fmt.Sprintf("line %02d", i); g != want {
+			t.Fatalf("file %d holds %q, want %q (files %q)", i, g, want, Rotated(w.Path))
+		}
 	}
 }

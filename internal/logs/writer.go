@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -34,6 +35,11 @@ type Writer struct {
 	Rotation Rotation
 	// Now is the clock used to name rotated files; nil means time.Now.
 	Now func() time.Time
+	// OnLoss, if set, hears when lines start being lost (lost == 0, with
+	// the error) and when writing works again (lost > 0, the count the
+	// marker line gives). It is called with the Writer's lock held and
+	// must not block.
+	OnLoss func(lost int64, err error)
 
 	mu       sync.Mutex // guards the fields below
 	f        *os.File
@@ -53,9 +59,11 @@ func (w *Writer) WriteLine(text []byte) {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.f == nil && !w.open() {
-		w.fail(1)
-		return
+	if w.f == nil {
+		if err := w.open(); err != nil {
+			w.failErr(1, err)
+			return
+		}
 	}
 	n := int64(len(text) + 1)
 	if r := w.Rotation; r.MaxSize > 0 && w.size > 0 && w.size+n > r.MaxSize {
@@ -74,7 +82,7 @@ func (w *Writer) WriteLine(text []byte) {
 	}
 	if err != nil {
 		// The buffer filled and its flush failed: what it held is lost.
-		w.fail(w.pending + 1)
+		w.failErr(w.pending+1, err)
 		w.size = w.fileSize()
 		w.buf = bufio.NewWriterSize(w.f, 64<<10)
 		return
@@ -101,7 +109,7 @@ func (w *Writer) flush() bool {
 	if err := w.buf.Flush(); err != nil {
 		// bufio keeps failing after an error: drop what it held, count
 		// those lines, and start over on a fresh buffer.
-		w.fail(w.pending)
+		w.failErr(w.pending, err)
 		w.size = w.fileSize()
 		w.buf = bufio.NewWriterSize(w.f, 64<<10)
 		return false
@@ -124,34 +132,44 @@ func (w *Writer) writeMarker() bool {
 		return false
 	}
 	w.size += int64(len(marker))
+	if w.OnLoss != nil {
+		w.OnLoss(w.lost, nil)
+	}
 	w.lost = 0
 	return true
 }
 
 func (w *Writer) fail(lines int64) {
+	w.failErr(lines, nil)
+}
+
+func (w *Writer) failErr(lines int64, err error) {
 	if lines <= 0 {
 		return
 	}
 	if w.lost == 0 {
 		w.lostAt = time.Now()
+		if w.OnLoss != nil {
+			w.OnLoss(0, err)
+		}
 	}
 	w.lost += lines
 	w.total += lines
 	w.pending = 0
 }
 
-func (w *Writer) open() bool {
+func (w *Writer) open() error {
 	if err := os.MkdirAll(filepath.Dir(w.Path), 0o700); err != nil {
-		return false
+		return err
 	}
 	f, err := os.OpenFile(w.Path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
-		return false
+		return err
 	}
 	w.f = f
 	w.buf = bufio.NewWriterSize(f, 64<<10)
 	w.size = w.fileSize()
-	return true
+	return nil
 }
 
 func (w *Writer) closeFile() error {
@@ -179,8 +197,8 @@ func (w *Writer) rotate() error {
 		w.open()
 		return err
 	}
-	if !w.open() {
-		return fmt.Errorf("reopen %s", w.Path)
+	if err := w.open(); err != nil {
+		return err
 	}
 	if w.Rotation.Compress {
 		w.compress.Add(1)
@@ -223,23 +241,34 @@ func Rotated(path string) []string {
 		ext = ".log"
 	}
 	base := strings.TrimSuffix(path, filepath.Ext(path))
-	re := regexp.MustCompile(`^` + regexp.QuoteMeta(filepath.Base(base)) + `\.\d{8}-\d{6}\.\d{3}(-\d+)?` + regexp.QuoteMeta(ext) + `(\.gz)?$`)
+	re := regexp.MustCompile(`^` + regexp.QuoteMeta(filepath.Base(base)) + `\.(\d{8}-\d{6}\.\d{3})(?:-(\d+))?` + regexp.QuoteMeta(ext) + `(?:\.gz)?$`)
 	ents, err := os.ReadDir(filepath.Dir(path))
 	if err != nil {
 		return nil
 	}
-	var out []string
+	type rotated struct {
+		path, stamp string
+		n           int
+	}
+	var found []rotated
 	for _, e := range ents {
-		if re.MatchString(e.Name()) {
-			out = append(out, filepath.Join(filepath.Dir(path), e.Name()))
+		if m := re.FindStringSubmatch(e.Name()); m != nil {
+			n, _ := strconv.Atoi(m[2]) // "" (the first of its millisecond) is 0
+			found = append(found, rotated{filepath.Join(filepath.Dir(path), e.Name()), m[1], n})
 		}
 	}
-	slices.SortFunc(out, func(a, b string) int { return strings.Compare(stem(a), stem(b)) })
+	slices.SortFunc(found, func(a, b rotated) int {
+		if c := strings.Compare(a.stamp, b.stamp); c != 0 {
+			return c
+		}
+		return a.n - b.n
+	})
+	out := make([]string, len(found))
+	for i, r := range found {
+		out[i] = r.path
+	}
 	return out
 }
-
-// stem orders a.log.gz with a.log.
-func stem(p string) string { return strings.TrimSuffix(p, ".gz") }
 
 // prune deletes the oldest rotated files beyond MaxFiles.
 func (w *Writer) prune() {
@@ -323,8 +352,8 @@ func (w *Writer) Reopen() error {
 		return nil
 	}
 	err := w.closeFile()
-	if !w.open() && err == nil {
-		err = fmt.Errorf("reopen %s", w.Path)
+	if oerr := w.open(); err == nil {
+		err = oerr
 	}
 	return err
 }

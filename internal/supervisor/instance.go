@@ -74,6 +74,8 @@ type instance struct {
 
 	out, err *logs.Writer // this run's files; replaced at each start
 	ring     *logs.Ring
+	// writers are out and err for readers other than the owner.
+	writers atomic.Pointer[[2]*logs.Writer]
 
 	snap    atomic.Pointer[Snapshot]
 	usage   atomic.Pointer[usageSample]
@@ -427,7 +429,7 @@ func (in *instance) publish() {
 	s := &Snapshot{
 		App: in.name, Instance: in.id, State: in.state, Restarts: in.restarts,
 		LastExit: in.lastExit, Reason: in.reason, Decision: in.decision,
-		NextTry: in.nextTry, Crash: in.crash, LostLogs: in.out.Lost() + in.err.Lost(),
+		NextTry: in.nextTry, Crash: in.crash,
 	}
 	if in.p != nil {
 		s.Pid, s.Started = in.p.Pid, in.started
@@ -438,5 +440,6 @@ func (in *instance) publish() {
 // openLogs picks this app's files (the spec may have changed).
 func (in *instance) openLogs() {
 	outPath, errPath := in.sup.logPaths(in.app, in.id)
-	in.out, in.err = in.sup.writer(outPath, in.app), in.sup.writer(errPath, in.app)
+	in.out, in.err = in.sup.writer(outPath, in.app, in.id), in.sup.writer(errPath, in.app, in.id)
+	in.writers.Store(&[2]*logs.Writer{in.out, in.err})
 }

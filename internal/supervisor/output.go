@@ -41,7 +41,7 @@ func (s *Supervisor) logPath(app *spec.App, id int, stream, set string) string {
 
 // writer returns the one Writer of path, shared by every instance that
 // writes there (merge_logs), with app's rotation.
-func (s *Supervisor) writer(path string, app *spec.App) *logs.Writer {
+func (s *Supervisor) writer(path string, app *spec.App, id int) *logs.Writer {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	rot := logs.Rotation{MaxSize: int64(app.LogMaxSize), MaxFiles: app.LogMaxFiles, Compress: app.LogCompress}
@@ -50,6 +50,15 @@ func (s *Supervisor) writer(path string, app *spec.App) *logs.Writer {
 		return w
 	}
 	w := &logs.Writer{Path: path, Rotation: rot}
+	w.OnLoss = func(lost int64, err error) {
+		e := spec.Event{Time: time.Now(), App: app.Name, Instance: id}
+		if lost == 0 {
+			e.Reason = fmt.Sprintf("cannot write %s: %v; counting the lines lost", path, err)
+		} else {
+			e.Reason = fmt.Sprintf("%d lines could not be written to %s; a marker line in the file says so", lost, path)
+		}
+		s.record(e)
+	}
 	if path != "" {
 		s.writers[path] = w
 	}

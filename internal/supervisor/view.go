@@ -22,6 +22,9 @@ type AppView struct {
 
 func (in *instance) view() View {
 	v := View{Snapshot: *in.snap.Load()}
+	if w := in.writers.Load(); w != nil {
+		v.LostLogs = w[0].Lost() + w[1].Lost()
+	}
 	if u := in.usage.Load(); u != nil && v.Pid != 0 {
 		v.CPU, v.Usage = u.cpu, u.u
 	}

@@ -94,6 +94,13 @@ var helpers = map[string]func(args []string){
 			fmt.Printf("line %d\n", i)
 		}
 	},
+	// tick [PREFIX]: print "PREFIX tick N" every 2ms, forever.
+	"tick": func(args []string) {
+		for i := 1; ; i++ {
+			fmt.Printf("%s tick %d\n", args[0], i)
+			time.Sleep(2 * time.Millisecond)
+		}
+	},
 	// uptime D: stay up for duration D, then exit 1.
 	"uptime": func(args []string) {
 		d, _ := time.ParseDuration(args[0])
