@@ -46,6 +46,7 @@ func (s *Server) routes() map[string]handlerFunc {
 		"POST /v1/apply":                  s.apply,
 		"GET /v1/logs":                    s.getLogs,
 		"DELETE /v1/logs":                 s.flushLogs,
+		"POST /v1/logs/reopen":            s.reopenLogs,
 		"GET /v1/events":                  s.getEvents,
 		"POST /v1/daemon/stop":            s.stopDaemon,
 	}

@@ -251,3 +251,10 @@ func (s *Server) getEvents(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 }
+
+func (s *Server) reopenLogs(w http.ResponseWriter, r *http.Request) error {
+	if err := s.Sup.ReopenLogs(); err != nil {
+		return err
+	}
+	return writeJSON(w, struct{}{})
+}

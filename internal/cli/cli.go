@@ -104,7 +104,7 @@ in TEND_HOME (default ~/.tend).`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(
 		newStartCmd(), newStopCmd(), newRestartCmd(), newDeleteCmd(), newSignalCmd(),
-		newLsCmd(), newShowCmd(), newLogsCmd(), newFlushCmd(), newEventsCmd(),
+		newLsCmd(), newShowCmd(), newLogsCmd(), newFlushCmd(), newReloadLogsCmd(), newEventsCmd(),
 		newSaveCmd(), newResurrectCmd(), newApplyCmd(), newEcosystemCmd(), newRunCmd(h), newDaemonCmd(h), newVersionCmd(),
 	)
 	return root

@@ -141,3 +141,22 @@ func stream(path string, q url.Values, asJSON bool, format func([]byte) (string,
 		return err
 	})
 }
+
+func newReloadLogsCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "reload-logs",
+		Short: "Reopen every log file, for an external logrotate that moved them (SIGUSR1 to the daemon does the same)",
+		Args:  exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := connect()
+			if err != nil {
+				return err
+			}
+			if err := c.ReopenLogs(); err != nil {
+				return err
+			}
+			fmt.Fprintln(Stdout, "reopened the log files")
+			return nil
+		},
+	}
+}

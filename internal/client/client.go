@@ -216,6 +216,11 @@ func (c *Client) StopDaemon(wait time.Duration) (int, error) {
 	return out.Pid, fmt.Errorf("daemon pid %d still running after %s", out.Pid, wait)
 }
 
+// ReopenLogs has the daemon reopen every log file.
+func (c *Client) ReopenLogs() error {
+	return c.call("POST", "/v1/logs/reopen", nil, nil)
+}
+
 // Flush empties the log files of app ("" for all).
 func (c *Client) Flush(app string) error {
 	return c.call("DELETE", "/v1/logs?app="+url.QueryEscape(app), nil, nil)

@@ -76,7 +76,7 @@ func Run(home string) error {
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	sigc := make(chan os.Signal, 8)
-	signal.Notify(sigc, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	signal.Notify(sigc, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGUSR1)
 	signal.Ignore(syscall.SIGPIPE)
 	defer signal.Stop(sigc)
 
@@ -96,8 +96,16 @@ loop:
 	for {
 		select {
 		case sig := <-sigc:
-			if sig == syscall.SIGHUP {
+			switch sig {
+			case syscall.SIGHUP:
 				log.Info("SIGHUP ignored: reload comes with cluster mode")
+				continue
+			case syscall.SIGUSR1:
+				if err := sup.ReopenLogs(); err != nil {
+					log.Error("reopen logs", "err", err)
+				} else {
+					log.Info("reopened the log files (SIGUSR1)")
+				}
 				continue
 			}
 			log.Info("signal", "signal", sig.String())
