@@ -3,6 +3,7 @@
 package testutil
 
 import (
+	"bufio"
 	"fmt"
 	"os"
 	"os/exec"
@@ -99,6 +100,22 @@ var helpers = map[string]func(args []string){
 		for i := 1; ; i++ {
 			fmt.Printf("%s tick %d\n", args[0], i)
 			time.Sleep(2 * time.Millisecond)
+		}
+	},
+	// flood: write 100-byte lines to stdout as fast as possible, forever.
+	"flood": func([]string) {
+		w := bufio.NewWriterSize(os.Stdout, 64<<10)
+		line := []byte(strings.Repeat("x", 99) + "\n")
+		for {
+			w.Write(line)
+		}
+	},
+	// stamps N: print N lines "stamp UNIXNANO", one every 10ms, then exit.
+	"stamps": func(args []string) {
+		n, _ := strconv.Atoi(args[0])
+		for range n {
+			fmt.Printf("stamp %d\n", time.Now().UnixNano())
+			time.Sleep(10 * time.Millisecond)
 		}
 	},
 	// uptime D: stay up for duration D, then exit 1.
