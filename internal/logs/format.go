@@ -1,10 +1,10 @@
 package logs
 
 import (
-	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tend-pm/tend/internal/spec"
 )
@@ -22,9 +22,32 @@ type Format struct {
 
 // Append appends e as one line (without the newline) to dst.
 func (f Format) Append(dst []byte, e Entry) []byte {
+	return f.AppendStamped(dst, f.Stamp(nil, e.Time), e, []byte(e.Line))
+}
+
+// Stamp appends the time as Append writes it; lines that share a time
+// can share one stamp (formatting a time per line costs more than the
+// rest of the line).
+func (f Format) Stamp(dst []byte, t time.Time) []byte {
+	switch {
+	case f.JSON:
+		return t.AppendFormat(dst, time.RFC3339Nano)
+	case f.Time:
+		layout := f.Layout
+		if layout == "" {
+			layout = DefaultTimeLayout
+		}
+		return t.AppendFormat(dst, layout)
+	}
+	return dst
+}
+
+// AppendStamped is Append with the time already formatted by Stamp and
+// the text of the line as bytes (e.Line is not read).
+func (f Format) AppendStamped(dst, stamp []byte, e Entry, line []byte) []byte {
 	if f.JSON {
 		dst = append(dst, `{"ts":"`...)
-		dst = e.Time.AppendFormat(dst, time.RFC3339Nano)
+		dst = append(dst, stamp...)
 		dst = append(dst, `","app":`...)
 		dst = strconv.AppendQuote(dst, e.App)
 		dst = append(dst, `,"instance":`...)
@@ -32,19 +55,53 @@ func (f Format) Append(dst []byte, e Entry) []byte {
 		dst = append(dst, `,"stream":"`...)
 		dst = append(dst, e.Stream...)
 		dst = append(dst, `","line":`...)
-		b, _ := json.Marshal(e.Line) // valid JSON even for invalid UTF-8
-		dst = append(dst, b...)
+		dst = appendJSONString(dst, line)
 		return append(dst, '}')
 	}
 	if f.Time {
-		layout := f.Layout
-		if layout == "" {
-			layout = DefaultTimeLayout
-		}
-		dst = e.Time.AppendFormat(dst, layout)
+		dst = append(dst, stamp...)
 		dst = append(dst, ' ')
 	}
-	return append(dst, e.Line...)
+	return append(dst, line...)
+}
+
+// appendJSONString appends s as a JSON string; invalid UTF-8 becomes
+// U+FFFD, as encoding/json writes it.
+func appendJSONString(dst, s []byte) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				dst = append(dst, '\\', c)
+			case c == '\n':
+				dst = append(dst, '\\', 'n')
+			case c == '\r':
+				dst = append(dst, '\\', 'r')
+			case c == '\t':
+				dst = append(dst, '\\', 't')
+			case c < 0x20 || c == '<' || c == '>' || c == '&':
+				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			default:
+				dst = append(dst, c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			dst = append(dst, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			dst = append(dst, '\\', 'u', '2', '0', '2', hex[r&0xf])
+		default:
+			dst = append(dst, s[i:i+size]...)
+		}
+		i += size
+	}
+	return append(dst, '"')
 }
 
 // FormatOf is how app's lines are written.

@@ -2,6 +2,7 @@ package logs
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -19,7 +20,12 @@ type Entry struct {
 type Hub struct {
 	mu   sync.Mutex // guards subs
 	subs map[*Follower]struct{}
+	n    atomic.Int32 // len(subs), read without the lock
 }
+
+// Active reports whether anyone follows, so a writer can skip building
+// entries nobody reads.
+func (h *Hub) Active() bool { return h.n.Load() > 0 }
 
 // Follower receives entries on C until Close.
 type Follower struct {
@@ -38,6 +44,7 @@ func (h *Hub) Follow(match func(Entry) bool) *Follower {
 		h.subs = map[*Follower]struct{}{}
 	}
 	h.subs[f] = struct{}{}
+	h.n.Store(int32(len(h.subs)))
 	return f
 }
 
@@ -46,6 +53,7 @@ func (f *Follower) Close() {
 	f.hub.mu.Lock()
 	defer f.hub.mu.Unlock()
 	delete(f.hub.subs, f)
+	f.hub.n.Store(int32(len(f.hub.subs)))
 }
 
 // Dropped says how many entries f missed by being slow.

@@ -2,6 +2,7 @@ package logs
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -150,6 +151,33 @@ func TestRotatedOrder(t *testing.T) {
 	for i, g := range got {
 		if want := fmt.Sprintf("line %02d", i); g != want {
 			t.Fatalf("file %d holds %q, want %q (files %q)", i, g, want, Rotated(w.Path))
+		}
+	}
+}
+
+// TestJSONLineIsEncodingJSON: the hand-written JSON line decodes to the
+// same entry as encoding/json reads it, for awkward text.
+func TestJSONLineIsEncodingJSON(t *testing.T) {
+	f := Format{JSON: true}
+	at := time.Date(2026, 11, 26, 1, 2, 3, 456789000, time.UTC)
+	for _, text := range []string{"plain", `q"uote \back`, "tab\tnl\nctl\x01<&>", "é日本\u2028", "bad\xffutf8"} {
+		b := f.Append(nil, Entry{Time: at, App: "a\"pp", Instance: 3, Stream: "err", Line: text})
+		var got struct {
+			TS       time.Time `json:"ts"`
+			App      string    `json:"app"`
+			Instance int       `json:"instance"`
+			Stream   string    `json:"stream"`
+			Line     string    `json:"line"`
+		}
+		if err := json.Unmarshal(b, &got); err != nil {
+			t.Fatalf("%q: %v", b, err)
+		}
+		want := strings.ToValidUTF8(text, "\ufffd")
+		if got.Line != want || !got.TS.Equal(at) || got.App != "a\"pp" || got.Instance != 3 || got.Stream != "err" {
+			t.Errorf("%q decoded to %+v", b, got)
+		}
+		if rec := f.Parse(string(b)); rec.Line != want || !rec.Time.Equal(at) {
+			t.Errorf("Parse(%q) = %+v", b, rec)
 		}
 	}
 }

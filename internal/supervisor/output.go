@@ -103,23 +103,38 @@ func (in *instance) pump(outR, errR *os.File) <-chan struct{} {
 func (in *instance) drain(wg *sync.WaitGroup, r *os.File, stream string, w *logs.Writer, f logs.Format) {
 	defer wg.Done()
 	defer r.Close()
-	var buf []byte
+	var (
+		buf, stamp []byte
+		now        time.Time
+		fresh      = true // the next line starts a new read: take the time
+	)
 	err := logs.Frame(r, func(l logs.Line) {
-		text := string(l.Text)
+		if fresh {
+			// Lines of one read arrived together and share a time.
+			now, fresh = time.Now(), false
+			stamp = f.Stamp(stamp[:0], now)
+		}
+		text := l.Text
 		if l.Split {
-			text += splitMark
+			text = append(text, splitMark...)
 		}
-		e := logs.Entry{Time: time.Now(), App: in.name, Instance: in.id, Stream: stream, Line: text}
-		buf = f.Append(buf[:0], e)
+		e := logs.Entry{Time: now, App: in.name, Instance: in.id, Stream: stream}
+		buf = f.AppendStamped(buf[:0], stamp, e, text)
 		w.WriteLine(buf)
-		if stream == "err" {
-			in.ring.Add(text)
+		if stream == "err" || in.sup.hub.Active() || in.sup.echo != nil {
+			e.Line = string(text)
+			if stream == "err" {
+				in.ring.Add(e.Line)
+			}
+			in.sup.hub.Publish(e)
+			if in.sup.echo != nil {
+				in.sup.echo(e)
+			}
 		}
-		in.sup.hub.Publish(e)
-		if in.sup.echo != nil {
-			in.sup.echo(e)
-		}
-	}, w.Flush)
+	}, func() {
+		w.Flush()
+		fresh = true
+	})
 	w.Flush()
 	if err != nil {
 		in.log.Warn("read output", "stream", stream, "err", err)
