@@ -181,3 +181,25 @@ func TestJSONLineIsEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+func TestDayjsLayout(t *testing.T) {
+	at := time.Date(2026, 3, 7, 14, 5, 9, 123456789, time.FixedZone("", 2*3600))
+	tests := map[string]string{
+		"YYYY-MM-DD HH:mm:ss.SSS Z": "2026-03-07 14:05:09.123 +02:00",
+		"YYYY-MM-DD HH:mm:ss":       "2026-03-07 14:05:09",
+		"DD/MM/YY h:mm A ZZ":        "07/03/26 2:05 PM +0200",
+		"[at] HH:mm":                "at 14:05",
+		"ddd, MMM D":                "Sat, Mar 7",
+	}
+	for in, want := range tests {
+		if got := at.Format(DayjsLayout(in)); got != want {
+			t.Errorf("DayjsLayout(%q) formats %q, want %q", in, got, want)
+		}
+		// What is written with a custom format reads back.
+		f := Format{Time: true, Layout: DayjsLayout(in)}
+		line := f.Append(nil, Entry{Time: at, Line: "hello there"})
+		if rec := f.Parse(string(line)); rec.Line != "hello there" || rec.Time.IsZero() {
+			t.Errorf("%q: Parse(%q) = %+v", in, line, rec)
+		}
+	}
+}

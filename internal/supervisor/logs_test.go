@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -118,6 +119,44 @@ func TestRotationKeepsMaxFilesAndCompresses(t *testing.T) {
 	for i, l := range lines {
 		if !strings.HasSuffix(l, fmt.Sprintf(" line %d", k+i)) {
 			t.Fatalf("line %d of the kept files is %q, want line %d", i, l, k+i)
+		}
+	}
+}
+
+// TestMergeLogsAndOutFile: merge_logs puts every instance into one file;
+// out_file without merging gets -<id> per instance.
+func TestMergeLogsAndOutFile(t *testing.T) {
+	s, _ := newSup(t)
+	dir := t.TempDir()
+	merged := helperApp("merged", "lines", "100")
+	merged.Instances, merged.MergeLogs, merged.Autorestart = 2, true, spec.RestartNever
+	split := helperApp("split", "lines", "100")
+	split.Instances, split.Autorestart = 2, spec.RestartNever
+	split.OutFile = filepath.Join(dir, "split.log")
+	if err := s.Add([]*spec.App{merged, split}, false); err != nil {
+		t.Fatal(err)
+	}
+	testutil.WaitFor(t, 20*time.Second, "all four instances to end", func() bool {
+		for _, a := range s.List() {
+			for _, v := range a.Instances {
+				if v.State != Stopped {
+					return false
+				}
+			}
+		}
+		return true
+	})
+	out, _ := s.LogPaths("merged", 1)
+	if filepath.Base(out) != "merged-out.log" {
+		t.Errorf("merged instance 1 writes %s", out)
+	}
+	if lines, _ := readAll(t, out); len(lines) != 200 {
+		t.Errorf("merged file has %d lines, want 200", len(lines))
+	}
+	for id := range 2 {
+		p := filepath.Join(dir, fmt.Sprintf("split-%d.log", id))
+		if lines, _ := readAll(t, p); len(lines) != 100 {
+			t.Errorf("%s has %d lines, want 100", p, len(lines))
 		}
 	}
 }
