@@ -45,25 +45,54 @@ func (f Format) Stamp(dst []byte, t time.Time) []byte {
 // AppendStamped is Append with the time already formatted by Stamp and
 // the text of the line as bytes (e.Line is not read).
 func (f Format) AppendStamped(dst, stamp []byte, e Entry, line []byte) []byte {
+	return f.ForStream(e.App, e.Instance, e.Stream).Append(dst, stamp, line)
+}
+
+// StreamFormat is a Format bound to one stream of one instance: what
+// does not change from line to line is encoded once.
+type StreamFormat struct {
+	f   Format
+	mid []byte // JSON: `","app":"…","instance":N,"stream":"…","line":`
+}
+
+// ForStream binds f to a stream.
+func (f Format) ForStream(app string, instance int, stream string) *StreamFormat {
+	sf := &StreamFormat{f: f}
 	if f.JSON {
+		sf.mid = append(sf.mid, `","app":`...)
+		sf.mid = appendJSONString(sf.mid, []byte(app))
+		sf.mid = append(sf.mid, `,"instance":`...)
+		sf.mid = strconv.AppendInt(sf.mid, int64(instance), 10)
+		sf.mid = append(sf.mid, `,"stream":`...)
+		sf.mid = appendJSONString(sf.mid, []byte(stream))
+		sf.mid = append(sf.mid, `,"line":`...)
+	}
+	return sf
+}
+
+// Append appends one line stamped with stamp (from Format.Stamp).
+func (sf *StreamFormat) Append(dst, stamp, line []byte) []byte {
+	if sf.f.JSON {
 		dst = append(dst, `{"ts":"`...)
 		dst = append(dst, stamp...)
-		dst = append(dst, `","app":`...)
-		dst = strconv.AppendQuote(dst, e.App)
-		dst = append(dst, `,"instance":`...)
-		dst = strconv.AppendInt(dst, int64(e.Instance), 10)
-		dst = append(dst, `,"stream":"`...)
-		dst = append(dst, e.Stream...)
-		dst = append(dst, `","line":`...)
+		dst = append(dst, sf.mid...)
 		dst = appendJSONString(dst, line)
 		return append(dst, '}')
 	}
-	if f.Time {
+	if sf.f.Time {
 		dst = append(dst, stamp...)
 		dst = append(dst, ' ')
 	}
 	return append(dst, line...)
 }
+
+// safeJSON marks the ASCII bytes a JSON string holds as they are.
+var safeJSON = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
 
 // appendJSONString appends s as a JSON string; invalid UTF-8 becomes
 // U+FFFD, as encoding/json writes it.
@@ -71,6 +100,15 @@ func appendJSONString(dst, s []byte) []byte {
 	const hex = "0123456789abcdef"
 	dst = append(dst, '"')
 	for i := 0; i < len(s); {
+		// Copy the run of bytes that need no escaping in one go.
+		j := i
+		for j < len(s) && safeJSON[s[j]] {
+			j++
+		}
+		dst = append(dst, s[i:j]...)
+		if i = j; i == len(s) {
+			break
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			switch {

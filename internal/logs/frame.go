@@ -1,13 +1,18 @@
 package logs
 
 import (
-	"bufio"
+	"bytes"
 	"errors"
 	"io"
+	"os"
 )
 
 // MaxLine is the longest line kept whole; longer ones are split.
 const MaxLine = 64 << 10
+
+// readSize is how much Frame asks for at once: a pipe enlarged to match
+// (see GrowPipe) gives a flood's lines in few, large reads.
+const readSize = 1 << 20
 
 // Line is one framed line of output, without its newline.
 type Line struct {
@@ -22,22 +27,40 @@ type Line struct {
 // so far has been emitted and the next read may block: the moment to
 // flush what emit buffered.
 func Frame(r io.Reader, emit func(Line), idle func()) error {
-	br := bufio.NewReaderSize(r, MaxLine)
+	buf := make([]byte, readSize)
+	start, end := 0, 0 // buf[start:end] is read but not yet emitted
 	for {
-		if idle != nil && br.Buffered() == 0 {
+		if idle != nil {
 			idle()
 		}
-		b, err := br.ReadSlice('\n')
-		switch {
-		case err == nil:
-			emit(Line{Text: b[:len(b)-1]})
-		case errors.Is(err, bufio.ErrBufferFull):
-			emit(Line{Text: b, Split: true})
-		case len(b) > 0:
-			emit(Line{Text: b})
-			fallthrough
-		default:
-			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrClosedPipe) {
+		if start > 0 { // keep the partial line at the front
+			end = copy(buf, buf[start:end])
+			start = 0
+		}
+		n, err := r.Read(buf[end:])
+		end += n
+		for {
+			i := bytes.IndexByte(buf[start:end], '\n')
+			if i < 0 {
+				break
+			}
+			for i > MaxLine { // an over-long line: emit marked pieces
+				emit(Line{Text: buf[start : start+MaxLine], Split: true})
+				start += MaxLine
+				i -= MaxLine
+			}
+			emit(Line{Text: buf[start : start+i]})
+			start += i + 1
+		}
+		for end-start > MaxLine { // a long partial line: emit pieces now
+			emit(Line{Text: buf[start : start+MaxLine], Split: true})
+			start += MaxLine
+		}
+		if err != nil {
+			if end > start {
+				emit(Line{Text: buf[start:end]})
+			}
+			if errors.Is(err, io.EOF) || errors.Is(err, os.ErrClosed) || errors.Is(err, io.ErrClosedPipe) {
 				return nil
 			}
 			return err

@@ -15,6 +15,9 @@ import (
 	"time"
 )
 
+// bufSize is how much a Writer gathers before a write.
+const bufSize = 256 << 10
+
 // Rotation limits of a Writer (DESIGN §11).
 type Rotation struct {
 	MaxSize  int64 // rotate before a line would take the file past this; 0: never
@@ -84,7 +87,7 @@ func (w *Writer) WriteLine(text []byte) {
 		// The buffer filled and its flush failed: what it held is lost.
 		w.failErr(w.pending+1, err)
 		w.size = w.fileSize()
-		w.buf = bufio.NewWriterSize(w.f, 64<<10)
+		w.buf = bufio.NewWriterSize(w.f, bufSize)
 		return
 	}
 	w.size += n
@@ -111,7 +114,7 @@ func (w *Writer) flush() bool {
 		// those lines, and start over on a fresh buffer.
 		w.failErr(w.pending, err)
 		w.size = w.fileSize()
-		w.buf = bufio.NewWriterSize(w.f, 64<<10)
+		w.buf = bufio.NewWriterSize(w.f, bufSize)
 		return false
 	}
 	w.pending = 0
@@ -167,7 +170,7 @@ func (w *Writer) open() error {
 		return err
 	}
 	w.f = f
-	w.buf = bufio.NewWriterSize(f, 64<<10)
+	w.buf = bufio.NewWriterSize(f, bufSize)
 	w.size = w.fileSize()
 	return nil
 }

@@ -290,6 +290,8 @@ func (in *instance) start() {
 		in.failStart(err)
 		return
 	}
+	logs.GrowPipe(outR)
+	logs.GrowPipe(errR)
 	in.p, in.started = p, p.Started
 	in.process.Store(p)
 	in.procDone = p.Done()

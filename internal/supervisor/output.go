@@ -107,6 +107,7 @@ func (in *instance) drain(wg *sync.WaitGroup, r *os.File, stream string, w *logs
 		buf, stamp []byte
 		now        time.Time
 		fresh      = true // the next line starts a new read: take the time
+		sf         = f.ForStream(in.name, in.id, stream)
 	)
 	err := logs.Frame(r, func(l logs.Line) {
 		if fresh {
@@ -118,11 +119,10 @@ func (in *instance) drain(wg *sync.WaitGroup, r *os.File, stream string, w *logs
 		if l.Split {
 			text = append(text, splitMark...)
 		}
-		e := logs.Entry{Time: now, App: in.name, Instance: in.id, Stream: stream}
-		buf = f.AppendStamped(buf[:0], stamp, e, text)
+		buf = sf.Append(buf[:0], stamp, text)
 		w.WriteLine(buf)
 		if stream == "err" || in.sup.hub.Active() || in.sup.echo != nil {
-			e.Line = string(text)
+			e := logs.Entry{Time: now, App: in.name, Instance: in.id, Stream: stream, Line: string(text)}
 			if stream == "err" {
 				in.ring.Add(e.Line)
 			}
