@@ -112,7 +112,8 @@ done
 if [ $smoke = 0 ] && command -v pm2 >/dev/null; then
 	export PM2_HOME=$work/pm2
 	pm2 ping >/dev/null 2>&1
-	dpid=$(cat "$PM2_HOME/pm2.pid")
+	# The God daemon writes the logs; pm2.pid can name another process.
+	dpid=$(pgrep -f "God Daemon \($PM2_HOME\)" | head -1)
 	c0=$(cpu "$dpid"); t0=$(now)
 	pm2 start "$bin/burst" --name burst --no-autorestart --time -o "$work/pm2-out.log" -e "$work/pm2-err.log" -- "$lines" >/dev/null
 	t1=$(settle "$work/pm2-out.log"); c1=$(cpu "$dpid")
