@@ -43,16 +43,18 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"waitfor":    waitFor,
-			"alive":      alive,
-			"nozombie":   noZombie,
-			"exits":      exits,
-			"gone":       gone,
-			"killdaemon": killDaemon,
-			"countapp":   countApp,
-			"killppid":   killPPid,
-			"killtend":   killTend,
-			"mode":       fileMode,
+			"waitfor":      waitFor,
+			"alive":        alive,
+			"nozombie":     noZombie,
+			"exits":        exits,
+			"gone":         gone,
+			"killdaemon":   killDaemon,
+			"countapp":     countApp,
+			"killppid":     killPPid,
+			"killtend":     killTend,
+			"mode":         fileMode,
+			"signaldaemon": signalDaemon,
+			"ticks":        ticks,
 		},
 		Condition: func(cond string) (bool, error) {
 			switch cond {
@@ -324,5 +326,49 @@ func fileMode(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	if got := fi.Mode().Perm(); uint64(got) != want {
 		ts.Fatalf("%s has mode %#o, want %#o", args[0], got, want)
+	}
+}
+
+// signaldaemon SIGNAL: send SIGNAL (USR1, HUP, TERM) to the daemon.
+func signalDaemon(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 || neg {
+		ts.Fatalf("usage: signaldaemon SIGNAL")
+	}
+	sigs := map[string]syscall.Signal{"USR1": syscall.SIGUSR1, "HUP": syscall.SIGHUP, "TERM": syscall.SIGTERM}
+	sig, ok := sigs[args[0]]
+	if !ok {
+		ts.Fatalf("signaldaemon: unknown signal %s", args[0])
+	}
+	b, err := os.ReadFile(filepath.Join(ts.Getenv("TEND_HOME"), "daemon.lock"))
+	ts.Check(err)
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	ts.Check(err)
+	ts.Check(syscall.Kill(pid, sig))
+}
+
+// ticks MIN: the last command's stdout holds at least MIN "tick N" lines,
+// numbered consecutively: nothing lost, nothing twice.
+func ticks(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 || neg {
+		ts.Fatalf("usage: ticks MIN")
+	}
+	least, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	prev, n := -1, 0
+	for _, line := range strings.Split(ts.ReadFile("stdout"), "\n") {
+		i := strings.LastIndex(line, "tick ")
+		if i < 0 {
+			continue
+		}
+		k, err := strconv.Atoi(line[i+5:])
+		ts.Check(err)
+		if prev >= 0 && k != prev+1 {
+			ts.Fatalf("tick %d follows tick %d", k, prev)
+		}
+		prev = k
+		n++
+	}
+	if n < least {
+		ts.Fatalf("%d ticks, want at least %d", n, least)
 	}
 }

@@ -60,6 +60,7 @@ func newLogsCmd() *cobra.Command {
 			if errs {
 				q.Set("stream", "err")
 			}
+			color := useColor()
 			return stream("/v1/logs", q, asJSON, func(b []byte) (string, error) {
 				var l apitype.LogLine
 				if err := json.Unmarshal(b, &l); err != nil {
@@ -69,7 +70,11 @@ func newLogsCmd() *cobra.Command {
 				if timestamp && !l.Time.IsZero() {
 					prefix = l.Time.Local().Format("2006-01-02 15:04:05.000 ")
 				}
-				return fmt.Sprintf("%s%s:%d %s | %s", prefix, l.App, l.Instance, l.Stream, l.Line), nil
+				prefix += fmt.Sprintf("%s:%d %s |", l.App, l.Instance, l.Stream)
+				if color {
+					return paint(prefix, l.App, l.Stream) + " " + l.Line + colorReset, nil
+				}
+				return prefix + " " + l.Line, nil
 			})
 		},
 	}

@@ -95,11 +95,11 @@ var helpers = map[string]func(args []string){
 			fmt.Printf("line %d\n", i)
 		}
 	},
-	// tick [PREFIX]: print "PREFIX tick N" every 2ms, forever.
+	// tick [PREFIX]: print "PREFIX tick N" every 5ms, forever.
 	"tick": func(args []string) {
 		for i := 1; ; i++ {
 			fmt.Printf("%s tick %d\n", args[0], i)
-			time.Sleep(2 * time.Millisecond)
+			time.Sleep(5 * time.Millisecond)
 		}
 	},
 	// flood: write 100-byte lines to stdout as fast as possible, forever.
