@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -51,7 +52,7 @@ type Writer struct {
 	pending  int64 // lines in buf, lost if its flush fails
 	lost     int64 // lines lost since the last successful write
 	lostAt   time.Time
-	total    int64 // lines lost over the life of the Writer
+	total    atomic.Int64 // lines lost in all; read without mu, so a stalled disk never blocks a reader
 	compress sync.WaitGroup
 }
 
@@ -157,7 +158,7 @@ func (w *Writer) failErr(lines int64, err error) {
 		}
 	}
 	w.lost += lines
-	w.total += lines
+	w.total.Add(lines)
 	w.pending = 0
 }
 
@@ -319,12 +320,9 @@ func (w *Writer) SetRotation(r Rotation) {
 	w.Rotation = r
 }
 
-// Lost reports how many lines this Writer could not write in all.
-func (w *Writer) Lost() int64 {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.total
-}
+// Lost reports how many lines this Writer could not write in all. It
+// does not wait for a write in progress.
+func (w *Writer) Lost() int64 { return w.total.Load() }
 
 // Truncate empties the file (tend flush) and deletes rotated ones.
 func (w *Writer) Truncate() error {
