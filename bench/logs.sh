@@ -29,8 +29,9 @@ go build -o "$bin/burst" ./bench/burst
 export PATH=$bin:$PATH
 
 now() { date +%s.%N; }
-# cpu PID: user+system seconds of a process.
-cpu() { awk '{printf "%.2f", ($14+$15)/100}' "/proc/$1/stat"; }
+# cpu PID: user+system seconds of a process. The command name in
+# /proc/PID/stat may hold spaces (PM2's does): read the fields after it.
+cpu() { sed 's/.*) //' "/proc/$1/stat" | awk '{printf "%.2f", ($12+$13)/100}'; }
 # count FILE...: "total unique" of the numbered lines in the files.
 count() { cat "$@" 2>/dev/null | grep -o 'L[0-9]\{10\}' | sort | uniq -c | awk '{t+=$1; u++} END {printf "%d %d\n", t, u}'; }
 # sub A B: A - B with two decimals.
@@ -38,7 +39,7 @@ sub() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a - b}'; }
 # size FILE...: bytes in the files.
 size() { stat -c %s "$@" 2>/dev/null | awk '{s += $1} END {print s + 0}'; }
 # settle FILE...: wait until the burst child has ended and the files have
-# not grown for a second; print the time they last grew. Polling only
+# not grown for a second; print the time they last grew (to 10ms). Polling only
 # stats the files, so it costs the managers nothing.
 settle() {
 	local pid="" last last_t stable=0
@@ -51,8 +52,8 @@ settle() {
 		while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
 	fi
 	last=$(size "$@"); last_t=$(now)
-	while [ $stable -lt 20 ]; do
-		sleep 0.05
+	while [ $stable -lt 100 ]; do
+		sleep 0.01
 		local s
 		s=$(size "$@")
 		if [ "$s" != "$last" ]; then last=$s; last_t=$(now); stable=0; else stable=$((stable + 1)); fi
