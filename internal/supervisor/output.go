@@ -78,12 +78,31 @@ func (s *Supervisor) ReopenLogs() error {
 	return first
 }
 
+// closeWritersTimeout bounds the flush of the log files at shutdown: a
+// writer stuck on a stalled disk must not keep the daemon from exiting.
+const closeWritersTimeout = 5 * time.Second
+
+// closeWriters flushes and closes every log file, giving up on those
+// still blocked after closeWritersTimeout (their lines were never
+// acknowledged to anyone; the count of what the disk refused stands).
 func (s *Supervisor) closeWriters() {
 	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	for p, w := range s.writers {
-		w.Close()
-		delete(s.writers, p)
+	ws := s.writers
+	s.writers = map[string]*logs.Writer{}
+	s.wmu.Unlock()
+	done := make(chan struct{}, len(ws))
+	for _, w := range ws {
+		go func() { w.Close(); done <- struct{}{} }()
+	}
+	timeout := time.NewTimer(closeWritersTimeout)
+	defer timeout.Stop()
+	for range ws {
+		select {
+		case <-done:
+		case <-timeout.C:
+			s.log.Error("log files still blocked at shutdown; giving up on them", "timeout", closeWritersTimeout)
+			return
+		}
 	}
 }
 
