@@ -115,6 +115,8 @@ func (s *Server) actApp(w http.ResponseWriter, r *http.Request) error {
 		err = s.Sup.Stop(t)
 	case "restart":
 		err = s.Sup.Restart(t, req.CallerEnv)
+	case "scale":
+		err = s.Sup.Scale(t, req.Instances)
 	case "signal":
 		sig, perr := spec.ParseSignal(req.Signal)
 		if perr != nil {
@@ -123,7 +125,7 @@ func (s *Server) actApp(w http.ResponseWriter, r *http.Request) error {
 		err = s.Sup.Signal(t, sig)
 	default:
 		return &apiError{http.StatusNotFound, apitype.CodeNotFound,
-			fmt.Sprintf("no action %q; want one of start, stop, restart, signal", strings.ToLower(action))}
+			fmt.Sprintf("no action %q; want one of start, stop, restart, scale, signal", strings.ToLower(action))}
 	}
 	if err != nil {
 		return err

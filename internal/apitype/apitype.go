@@ -77,6 +77,8 @@ type ActionRequest struct {
 	// CallerEnv, on restart, replaces the captured environment of the
 	// apps (restart --update-env).
 	CallerEnv map[string]string `json:"caller_env,omitempty"`
+	// Instances is the new count, on scale.
+	Instances int `json:"instances,omitempty"`
 }
 
 // Instance is one row of `tend ls`.

@@ -103,7 +103,7 @@ in TEND_HOME (default ~/.tend).`,
 	root.SetErr(Stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(
-		newStartCmd(), newStopCmd(), newRestartCmd(), newDeleteCmd(), newSignalCmd(),
+		newStartCmd(), newStopCmd(), newRestartCmd(), newScaleCmd(), newDeleteCmd(), newSignalCmd(),
 		newLsCmd(), newShowCmd(), newLogsCmd(), newFlushCmd(), newReloadLogsCmd(), newEventsCmd(),
 		newSaveCmd(), newResurrectCmd(), newApplyCmd(), newEcosystemCmd(), newRunCmd(h), newDaemonCmd(h), newVersionCmd(),
 	)

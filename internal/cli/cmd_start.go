@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -64,7 +65,7 @@ Arguments after -- go to the program.`,
 	fl.StringVar(&f.restartWindow, "restart-window", "", "the window of --max-restarts (default 60s)")
 	fl.StringVar(&f.delay, "restart-delay", "", "wait this long before each restart")
 	fl.StringVar(&f.interpreter, "interpreter", "", "run the script with this program (none: run it directly)")
-	fl.StringVarP(&f.instances, "instances", "i", "", "number of instances")
+	fl.StringVarP(&f.instances, "instances", "i", "", "number of instances, or max for one per CPU")
 	fl.BoolVar(&f.shell, "shell", false, "run the program as a /bin/sh -c command line")
 	fl.BoolVar(&f.json, "json", false, "print the started instances as JSON")
 	return cmd
@@ -232,8 +233,11 @@ func appFromFlags(f startFlags, what string, args []string) (*spec.App, error) {
 	}
 	if f.instances != "" {
 		n, err := strconv.Atoi(f.instances)
-		if err != nil || n < 1 {
-			return nil, fmt.Errorf("--instances %q: want a number of 1 or more", f.instances)
+		switch {
+		case f.instances == "max":
+			n = runtime.NumCPU()
+		case err != nil || n < 1:
+			return nil, fmt.Errorf("--instances %q: want a number of 1 or more, or max (one per CPU)", f.instances)
 		}
 		a.Instances = n
 	}

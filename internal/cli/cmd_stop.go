@@ -2,10 +2,12 @@ package cli
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tend-pm/tend/internal/apitype"
+	"github.com/tend-pm/tend/internal/client"
 )
 
 // newActionCmd makes stop and restart: one target, one action, then the
@@ -96,4 +98,57 @@ func newSignalCmd() *cobra.Command {
 			return nil
 		},
 	}
+}
+
+func newScaleCmd() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:     "scale <name> <N|+N|-N>",
+		Short:   "Set how many instances of an app run; scaling down stops the highest ids gracefully",
+		Example: "  tend scale api 4\n  tend scale api +2\n  tend scale api -1",
+		Args:    exactArgs(2, "an app and a count: tend scale api 4"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := connect()
+			if err != nil {
+				return err
+			}
+			n, err := scaleTarget(c, args[0], args[1])
+			if err != nil {
+				return err
+			}
+			if err := c.Act(args[0], "scale", apitype.ActionRequest{Instances: n}); err != nil {
+				return err
+			}
+			ins, err := c.List()
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return printJSON(only(ins, args[0]))
+			}
+			fmt.Fprintf(Stdout, "scaled %s to %d\n", args[0], n)
+			printTable(only(ins, args[0]))
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the instances as JSON")
+	// Flags come before the app, so "-1" after it is a count, not a flag.
+	cmd.Flags().SetInterspersed(false)
+	return cmd
+}
+
+// scaleTarget reads N, +N or -N against the app's current count.
+func scaleTarget(c *client.Client, app, arg string) (int, error) {
+	n, err := strconv.Atoi(arg)
+	if err != nil {
+		return 0, usagef("scale %s %s: want a number, +N or -N", app, arg)
+	}
+	if arg[0] != '+' && arg[0] != '-' {
+		return n, nil
+	}
+	a, err := c.Show(app, false)
+	if err != nil {
+		return 0, err
+	}
+	return len(a.Instances) + n, nil
 }

@@ -473,3 +473,49 @@ func (s *Supervisor) FlushLogs(name string, id int) error {
 	in := ts[0].ins[0]
 	return errors.Join(in.out.Truncate(), in.err.Truncate())
 }
+
+// Scale sets the number of instances of the app named name: new ones
+// start (when the app is meant to run), the highest ids stop gracefully
+// and go. The count is stored.
+func (s *Supervisor) Scale(name string, n int) error {
+	if n < 1 {
+		return fmt.Errorf("%w: scale %s %d: want 1 or more instances; `tend stop %s` stops them all", ErrInvalid, name, n, name)
+	}
+	s.mu.Lock()
+	a, ok := s.apps[name]
+	if !ok {
+		s.mu.Unlock()
+		return fmt.Errorf("%w %q; `tend ls` lists the apps", ErrUnknownApp, name)
+	}
+	r := a.rec
+	r.App = r.App.Clone()
+	r.App.Instances = n
+	if err := s.store.PutApps(r); err != nil {
+		s.mu.Unlock()
+		return fmt.Errorf("store: %w", err)
+	}
+	a.rec = r
+	old := a.instances
+	var added, removed []*instance
+	if n > len(old) {
+		for id := len(old); id < n; id++ {
+			added = append(added, newInstance(s, r.App, id))
+		}
+		a.instances = append(slices.Clone(old), added...)
+	} else {
+		removed = old[n:]
+		a.instances = slices.Clone(old[:n])
+	}
+	run := r.Desired == spec.DesiredRunning
+	s.mu.Unlock()
+	// The kept instances learn the new count (log paths depend on it)
+	// at their next start.
+	for _, in := range old[:min(n, len(old))] {
+		in.send(command{kind: cmdUpdate, app: r.App})
+	}
+	s.quitInstances(removed, fmt.Sprintf("scaled down to %d", n))
+	if run {
+		return s.startInstances(added, fmt.Sprintf("scaled up to %d", n))
+	}
+	return nil
+}

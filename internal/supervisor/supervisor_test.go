@@ -229,3 +229,40 @@ func TestRestartGivesNewPid(t *testing.T) {
 		t.Errorf("old pid %d alive", old)
 	}
 }
+
+func TestScaleUpAndDown(t *testing.T) {
+	s, st := newSup(t)
+	if err := s.Add([]*spec.App{helperApp("w", "sleep")}, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Scale("w", 3); err != nil {
+		t.Fatal(err)
+	}
+	testutil.WaitFor(t, 10*time.Second, "3 online", func() bool {
+		v, _ := s.Get("w")
+		n := 0
+		for _, in := range v.Instances {
+			if in.State == Online {
+				n++
+			}
+		}
+		return n == 3
+	})
+	v, _ := s.Get("w")
+	gone := v.Instances[2].Pid
+	if err := s.Scale("w", 2); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := s.Get("w"); len(v.Instances) != 2 {
+		t.Fatalf("%d instances after scaling to 2", len(v.Instances))
+	}
+	if syscall.Kill(gone, 0) == nil {
+		t.Errorf("w:2 (pid %d) still alive after scaling down", gone)
+	}
+	if r, _ := st.Record("w"); r.App.Instances != 2 {
+		t.Errorf("stored instances %d, want 2", r.App.Instances)
+	}
+	if err := s.Scale("w", 0); err == nil {
+		t.Error("Scale(0) succeeded")
+	}
+}
