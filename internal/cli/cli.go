@@ -15,6 +15,7 @@ import (
 
 	"github.com/tend-pm/tend/internal/buildinfo"
 	"github.com/tend-pm/tend/internal/client"
+	"github.com/tend-pm/tend/internal/execshim"
 	"github.com/tend-pm/tend/internal/spec"
 )
 
@@ -54,6 +55,9 @@ func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
 // Main runs the CLI with args (without the program name) and returns the
 // exit code.
 func Main(args []string, hooks Hooks) int {
+	if len(args) > 0 && args[0] == execshim.Arg {
+		execshim.Main(args[1:]) // does not return
+	}
 	root := newRoot(hooks)
 	root.SetArgs(args)
 	err := root.Execute()

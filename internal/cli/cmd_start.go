@@ -23,7 +23,7 @@ type startFlags struct {
 	killTimeout, minUptime, restartWindow, delay string
 	instances                                    string
 	maxRestarts                                  int
-	env, only                                    []string
+	env, only, listen                            []string
 	shell, json                                  bool
 }
 
@@ -57,6 +57,7 @@ Arguments after -- go to the program.`,
 	fl.StringVar(&f.cwd, "cwd", "", "working directory (default: the current one)")
 	fl.StringArrayVar(&f.env, "env", nil, "set a variable, `K=V` (repeatable); with a file, a profile name picks its env_<profile>")
 	fl.StringSliceVar(&f.only, "only", nil, "with a file: start only these apps (a,b)")
+	fl.StringArrayVar(&f.listen, "listen", nil, "a socket the daemon binds and shares with every instance: tcp://HOST:PORT or unix:///PATH (repeatable)")
 	fl.StringVar(&f.restart, "restart", "", "restart policy: always, on-failure or never (default always)")
 	fl.StringVar(&f.stopSignal, "stop-signal", "", "signal that asks the app to stop (default SIGTERM)")
 	fl.StringVar(&f.killTimeout, "kill-timeout", "", "wait this long after the stop signal before SIGKILL (default 10s)")
@@ -215,7 +216,7 @@ func appFromFlags(f startFlags, what string, args []string) (*spec.App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &spec.App{Name: f.name, Script: what, Args: args, Cwd: cwd, Shell: f.shell, Interpreter: f.interpreter, StopSignal: f.stopSignal, MaxRestarts: f.maxRestarts}
+	a := &spec.App{Name: f.name, Script: what, Args: args, Cwd: cwd, Shell: f.shell, Interpreter: f.interpreter, StopSignal: f.stopSignal, MaxRestarts: f.maxRestarts, Listen: f.listen}
 	if !f.shell {
 		if p := filepath.Join(cwd, what); (strings.Contains(what, "/") || spec.InterpreterFor(what) != "") && fileExists(p) {
 			a.Script = p

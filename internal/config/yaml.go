@@ -215,7 +215,18 @@ var fields = map[string]func(a *spec.App, v *yaml.Node) error{
 		a.InterpreterArgs, err = stringList(v)
 		return err
 	},
-	"cwd":       func(a *spec.App, v *yaml.Node) error { return scalar(v, &a.Cwd) },
+	"cwd": func(a *spec.App, v *yaml.Node) error { return scalar(v, &a.Cwd) },
+	"listen": func(a *spec.App, v *yaml.Node) error {
+		if v.Kind == yaml.ScalarNode {
+			var s string
+			err := scalar(v, &s)
+			a.Listen = []string{s}
+			return err
+		}
+		var err error
+		a.Listen, err = stringList(v)
+		return err
+	},
 	"instances": func(a *spec.App, v *yaml.Node) error { return instances(v, &a.Instances) },
 	"env": func(a *spec.App, v *yaml.Node) error {
 		m, err := stringMap(v)
@@ -300,7 +311,7 @@ var unsupported = map[string]string{
 	"increment_var": "", "instance_var": "", "filter_env": "", "disable_trace": "", "treekill": "(tend always stops the whole tree)",
 	"port": "", "append_env_to_name": "", "automation": "", "pmx": "", "windowsHide": "",
 	"kill_retry_time": "", "deep_monitoring": "", "user": "yet", "uid": "yet", "gid": "yet", "group": "yet",
-	"listen": "yet", "listen_mode": "yet", "ready": "yet", "ready_log_line": "yet", "ready_timeout": "yet",
+	"listen_mode": "yet", "ready": "yet", "ready_log_line": "yet", "ready_timeout": "yet",
 	"health": "yet", "watchdog": "yet", "depends_on": "yet", "schedule": "yet", "ipc": "yet", "max_memory": "",
 }
 
@@ -433,7 +444,7 @@ func distance(a, b string) int {
 // normalize makes empty lists and maps nil, so an app reads the same
 // whether a key was written empty or left out.
 func normalize(a *spec.App) {
-	for _, l := range []*[]string{&a.Args, &a.InterpreterArgs, &a.EnvFile, &a.RequiredEnv, &a.SecretEnv} {
+	for _, l := range []*[]string{&a.Args, &a.InterpreterArgs, &a.EnvFile, &a.RequiredEnv, &a.SecretEnv, &a.Listen} {
 		if len(*l) == 0 {
 			*l = nil
 		}

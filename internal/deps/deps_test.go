@@ -21,10 +21,12 @@ var forbidden = map[string][]string{
 	"logs":    {"proc", "metrics", "supervisor", "store", "api"},
 	"metrics": {"proc", "logs", "supervisor", "store", "api"},
 	// Leaves.
-	"spec":   {"ptable", "proc", "logs", "metrics", "supervisor", "store", "api", "client", "cli", "config"},
-	"ptable": {"spec", "proc", "logs", "metrics", "supervisor"},
-	"dotenv": {"spec", "ptable", "proc", "logs", "metrics", "supervisor", "config", "cli"},
-	"store":  {"supervisor", "proc", "api", "cli", "client"},
+	"spec":     {"ptable", "proc", "logs", "metrics", "supervisor", "store", "api", "client", "cli", "config"},
+	"ptable":   {"spec", "proc", "logs", "metrics", "supervisor"},
+	"execshim": {"spec", "cli", "client", "supervisor", "proc", "logs", "listen", "config", "api", "store"},
+	"listen":   {"proc", "logs", "metrics", "supervisor", "store", "api", "cli", "client"},
+	"dotenv":   {"spec", "ptable", "proc", "logs", "metrics", "supervisor", "config", "cli"},
+	"store":    {"supervisor", "proc", "api", "cli", "client"},
 }
 
 func TestImportGraph(t *testing.T) {

@@ -18,6 +18,9 @@ import (
 
 // Spec is what to start. It is plain data.
 type Spec struct {
+	// Path, when set, is the program executed with Argv as it is (argv[0]
+	// may differ from it); else Argv[0] is looked up.
+	Path string
 	Argv []string
 	Dir  string
 	Env  []string // the whole environment, KEY=VALUE
@@ -124,9 +127,13 @@ func (s *Spawner) Start(spec Spec) (*Process, error) {
 	if len(spec.Argv) == 0 {
 		return nil, errors.New("start: empty command")
 	}
-	path, err := LookPath(spec.Argv[0], spec.Dir, spec.Env)
-	if err != nil {
-		return nil, err
+	path := spec.Path
+	if path == "" {
+		p, err := LookPath(spec.Argv[0], spec.Dir, spec.Env)
+		if err != nil {
+			return nil, err
+		}
+		path = p
 	}
 	if spec.Dir != "" {
 		if fi, err := os.Stat(spec.Dir); err != nil {
@@ -136,7 +143,10 @@ func (s *Spawner) Start(spec Spec) (*Process, error) {
 		}
 	}
 	r := spawnReq{spec: spec, reply: make(chan spawnResult, 1)}
-	r.spec.Argv = append([]string{path}, spec.Argv[1:]...)
+	r.spec.Path = path
+	if spec.Path == "" {
+		r.spec.Argv = append([]string{path}, spec.Argv[1:]...)
+	}
 	select {
 	case s.reqs <- r:
 	case <-s.stop:
@@ -190,7 +200,7 @@ func (s *Spawner) fork(spec Spec) (*Process, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	pid, err := syscall.ForkExec(spec.Argv[0], spec.Argv, attr)
+	pid, err := syscall.ForkExec(spec.Path, spec.Argv, attr)
 	if err != nil {
 		return nil, &exec.Error{Name: spec.Argv[0], Err: err}
 	}

@@ -23,6 +23,9 @@ type App struct {
 	InterpreterArgs []string `json:"interpreter_args,omitempty" yaml:"interpreter_args,omitempty"`
 	Cwd             string   `json:"cwd,omitempty" yaml:"cwd,omitempty"`
 	Instances       int      `json:"instances,omitempty" yaml:"instances,omitempty"`
+	// Listen are sockets the daemon binds once and passes to every
+	// instance (LISTEN_FDS): tcp://HOST:PORT, unix:///PATH.
+	Listen []string `json:"listen,omitempty" yaml:"listen,omitempty"`
 
 	Env map[string]string `json:"env,omitempty" yaml:"env,omitempty"`
 	// EnvFile lists .env files (absolute paths), read in order at every
@@ -201,6 +204,7 @@ func (a *App) Clone() *App {
 	c.InterpreterArgs = slices.Clone(a.InterpreterArgs)
 	c.SecretEnv = slices.Clone(a.SecretEnv)
 	c.EnvFile = slices.Clone(a.EnvFile)
+	c.Listen = slices.Clone(a.Listen)
 	c.RequiredEnv = slices.Clone(a.RequiredEnv)
 	if a.EnvExpand != nil {
 		b := *a.EnvExpand

@@ -275,13 +275,14 @@ func (in *instance) start() {
 		in.failStart(fmt.Errorf("pipes: %v %v", err1, err2))
 		return
 	}
-	p, err := in.sup.spawner.Start(proc.Spec{
-		Argv:   app.Argv(),
-		Dir:    app.Cwd,
-		Env:    env,
-		Stdout: outW,
-		Stderr: errW,
-	})
+	ps := proc.Spec{Argv: app.Argv(), Dir: app.Cwd, Env: env, Stdout: outW, Stderr: errW}
+	if len(app.Listen) > 0 {
+		ps, err = in.sup.withSockets(app, ps)
+	}
+	var p *proc.Process
+	if err == nil {
+		p, err = in.sup.spawner.Start(ps)
+	}
 	outW.Close()
 	errW.Close()
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/tend-pm/tend/internal/listen"
 	"github.com/tend-pm/tend/internal/logs"
 	"github.com/tend-pm/tend/internal/proc"
 	"github.com/tend-pm/tend/internal/spec"
@@ -45,6 +46,9 @@ type Supervisor struct {
 	mu   sync.Mutex // guards apps
 	apps map[string]*app
 
+	smu   sync.Mutex // guards socks
+	socks sockets
+
 	wmu     sync.Mutex              // guards writers
 	writers map[string]*logs.Writer // by path
 
@@ -64,6 +68,7 @@ func New(cfg Config) *Supervisor {
 		home: cfg.Home, store: cfg.Store, spawner: cfg.Spawner, log: cfg.Logger, echo: cfg.Echo,
 		apps: map[string]*app{}, quit: make(chan struct{}), started: cfg.StartReason,
 		writers: map[string]*logs.Writer{},
+		socks:   sockets{byAddr: map[string]*listen.Socket{}, owner: map[string]string{}},
 	}
 	if s.started == "" {
 		s.started = "started by tend start"
@@ -112,6 +117,10 @@ func (s *Supervisor) Restore() error {
 	}
 	slices.SortFunc(recs, func(a, b spec.Record) int { return a.Created.Compare(b.Created) })
 	for _, r := range recs {
+		if err := s.bind([]*spec.App{r.App}); err != nil {
+			// Its instances fail to start, with this reason, and retry.
+			s.log.Error("restore: bind", "app", r.App.Name, "err", err)
+		}
 		a := &app{rec: r, instances: s.makeInstances(r.App)}
 		s.mu.Lock()
 		s.apps[r.App.Name] = a
@@ -141,6 +150,11 @@ func Check(apps []*spec.App) error {
 		if err := a.Validate(); err != nil {
 			errs = append(errs, err)
 			continue
+		}
+		for _, addr := range a.Listen {
+			if _, _, err := listen.Parse(addr); err != nil {
+				errs = append(errs, fmt.Errorf("app %q: %w", a.Name, err))
+			}
 		}
 		env, err := Environ(a, 0)
 		if err != nil {
@@ -185,8 +199,17 @@ func (s *Supervisor) Add(apps []*spec.App, replace bool) error {
 		}
 		recs = append(recs, spec.Record{App: a, Desired: spec.DesiredRunning, Created: created})
 	}
+	if err := s.bind(apps); err != nil {
+		s.mu.Unlock()
+		return fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
 	if err := s.store.PutApps(recs...); err != nil {
 		s.mu.Unlock()
+		for _, a := range apps {
+			if _, existed := s.apps[a.Name]; !existed {
+				s.release(a.Name, nil)
+			}
+		}
 		return fmt.Errorf("store: %w", err)
 	}
 	// New instances are made under the lock; old ones of a replaced app
@@ -204,6 +227,9 @@ func (s *Supervisor) Add(apps []*spec.App, replace bool) error {
 	}
 	s.mu.Unlock()
 	s.quitInstances(toQuit, "replaced by a new spec")
+	for _, a := range apps {
+		s.release(a.Name, a.Listen) // addresses the new spec dropped
+	}
 	return s.startInstances(toStart, s.started)
 }
 
@@ -429,6 +455,9 @@ func (s *Supervisor) Delete(t string) error {
 	}
 	s.mu.Unlock()
 	s.quitInstances(allInstances(ts), "deleted by tend delete")
+	for _, n := range names {
+		s.release(n, nil)
+	}
 	return nil
 }
 
@@ -451,6 +480,7 @@ func (s *Supervisor) Shutdown(ctx context.Context) error {
 	close(s.quit)
 	s.wg.Wait()
 	s.closeWriters()
+	s.closeSockets()
 	return err
 }
 

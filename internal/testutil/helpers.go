@@ -5,6 +5,8 @@ package testutil
 import (
 	"bufio"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -117,6 +119,29 @@ var helpers = map[string]func(args []string){
 			fmt.Printf("stamp %d\n", time.Now().UnixNano())
 			time.Sleep(10 * time.Millisecond)
 		}
+	},
+	// serve: serve HTTP on the sockets of LISTEN_FDS (systemd's protocol,
+	// LISTEN_PID checked as sd_listen_fds checks it), answering
+	// "instance N" on each; exit 3 if the variables are wrong.
+	"serve": func([]string) {
+		n, err := strconv.Atoi(os.Getenv("LISTEN_FDS"))
+		if err != nil || n < 1 || os.Getenv("LISTEN_PID") != strconv.Itoa(os.Getpid()) {
+			fmt.Fprintf(os.Stderr, "bad LISTEN_FDS=%q LISTEN_PID=%q (pid %d)\n", os.Getenv("LISTEN_FDS"), os.Getenv("LISTEN_PID"), os.Getpid())
+			os.Exit(3)
+		}
+		fmt.Printf("serving %d sockets (%s), PORT=%s\n", n, os.Getenv("LISTEN_FDNAMES"), os.Getenv("PORT"))
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprintf(w, "instance %s\n", os.Getenv("TEND_INSTANCE"))
+		})
+		for fd := 3; fd < 3+n; fd++ {
+			ln, err := net.FileListener(os.NewFile(uintptr(fd), "listen"))
+			if err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(3)
+			}
+			go http.Serve(ln, h)
+		}
+		block()
 	},
 	// uptime D: stay up for duration D, then exit 1.
 	"uptime": func(args []string) {

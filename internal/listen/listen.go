@@ -1,0 +1,115 @@
+// Package listen binds the sockets an app declares (listen:
+// tcp://host:port, unix:///path) once, in the daemon, and hands them to
+// every instance as inherited fds (systemd's LISTEN_FDS protocol), so the
+// instances share one accept queue and the sockets outlive restarts.
+// It reports a port in use with the process that holds it.
+package listen
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// Socket is one bound address.
+type Socket struct {
+	Addr string // as declared: tcp://127.0.0.1:3000, unix:///run/app.sock
+	// Name goes to LISTEN_FDNAMES (names hold no ':'): tcp-3000,
+	// unix-app for unix:///run/app.sock.
+	Name string
+	// Port is the TCP port, 0 for a unix socket.
+	Port int
+
+	ln   net.Listener
+	file *os.File // the fd handed to children; the daemon keeps its own
+}
+
+// File is the fd to pass to a child.
+func (s *Socket) File() *os.File { return s.file }
+
+// Close releases the socket (and removes a unix socket's file).
+func (s *Socket) Close() error {
+	err := errors.Join(s.file.Close(), s.ln.Close())
+	return err
+}
+
+// Parse splits an address into the network and address net.Listen takes.
+func Parse(addr string) (network, address string, err error) {
+	u, err := url.Parse(addr)
+	if err != nil {
+		return "", "", fmt.Errorf("listen %q: %w", addr, err)
+	}
+	switch u.Scheme {
+	case "tcp", "tcp4", "tcp6":
+		if u.Host == "" || u.Port() == "" {
+			return "", "", fmt.Errorf("listen %q: want tcp://HOST:PORT, such as tcp://127.0.0.1:3000 or tcp://:3000", addr)
+		}
+		if _, err := strconv.Atoi(u.Port()); err != nil {
+			return "", "", fmt.Errorf("listen %q: port %q is not a number", addr, u.Port())
+		}
+		return u.Scheme, u.Host, nil
+	case "unix":
+		if u.Path == "" {
+			return "", "", fmt.Errorf("listen %q: want unix:///absolute/path.sock", addr)
+		}
+		return "unix", u.Path, nil
+	}
+	return "", "", fmt.Errorf("listen %q: want tcp://HOST:PORT or unix:///PATH", addr)
+}
+
+// Bind binds addr. A TCP port already in use is reported with the pid and
+// command of its holder when it can be found.
+func Bind(addr string) (*Socket, error) {
+	network, address, err := Parse(addr)
+	if err != nil {
+		return nil, err
+	}
+	if network == "unix" {
+		removeStale(address)
+	}
+	ln, err := net.Listen(network, address)
+	if err != nil {
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return nil, fmt.Errorf("listen %s: address already in use%s", addr, holder(network, address))
+		}
+		return nil, fmt.Errorf("listen %s: %w", addr, err)
+	}
+	var f *os.File
+	switch l := ln.(type) {
+	case *net.TCPListener:
+		f, err = l.File()
+	case *net.UnixListener:
+		l.SetUnlinkOnClose(true)
+		f, err = l.File()
+	}
+	if err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("listen %s: %w", addr, err)
+	}
+	s := &Socket{Addr: addr, ln: ln, file: f}
+	if t, ok := ln.Addr().(*net.TCPAddr); ok {
+		s.Port = t.Port
+		s.Name = "tcp-" + strconv.Itoa(t.Port)
+	} else {
+		s.Name = "unix-" + strings.TrimSuffix(filepath.Base(address), filepath.Ext(address))
+	}
+	return s, nil
+}
+
+// removeStale removes a unix socket file nobody answers on.
+func removeStale(path string) {
+	if fi, err := os.Stat(path); err != nil || fi.Mode()&os.ModeSocket == 0 {
+		return
+	}
+	if c, err := net.Dial("unix", path); err == nil {
+		c.Close()
+		return
+	}
+	os.Remove(path)
+}

@@ -1,0 +1,140 @@
+package supervisor
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/tend-pm/tend/internal/execshim"
+	"github.com/tend-pm/tend/internal/listen"
+	"github.com/tend-pm/tend/internal/proc"
+	"github.com/tend-pm/tend/internal/spec"
+)
+
+// sockets are the bound listen addresses of every app, kept across the
+// apps' restarts; guarded by smu.
+type sockets struct {
+	byAddr map[string]*listen.Socket
+	owner  map[string]string // addr → app name
+}
+
+// bind binds the listen addresses of apps that are not bound yet. An
+// address bound for another app is refused. On any failure nothing new
+// stays bound.
+func (s *Supervisor) bind(apps []*spec.App) error {
+	s.smu.Lock()
+	defer s.smu.Unlock()
+	var fresh []string
+	var errs []error
+	for _, a := range apps {
+		for _, addr := range a.Listen {
+			if owner, ok := s.socks.owner[addr]; ok {
+				if owner != a.Name {
+					errs = append(errs, fmt.Errorf("app %q: listen %s: already used by app %q", a.Name, addr, owner))
+				}
+				continue
+			}
+			sock, err := listen.Bind(addr)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("app %q: %w", a.Name, err))
+				continue
+			}
+			s.socks.byAddr[addr], s.socks.owner[addr] = sock, a.Name
+			fresh = append(fresh, addr)
+		}
+	}
+	if len(errs) > 0 {
+		for _, addr := range fresh {
+			s.closeSocket(addr)
+		}
+		return errors.Join(errs...)
+	}
+	return nil
+}
+
+// release closes the sockets of app name that keep does not list.
+func (s *Supervisor) release(name string, keep []string) {
+	s.smu.Lock()
+	defer s.smu.Unlock()
+	for addr, owner := range s.socks.owner {
+		if owner == name && !slices.Contains(keep, addr) {
+			s.closeSocket(addr)
+		}
+	}
+}
+
+func (s *Supervisor) closeSocket(addr string) {
+	if sock, ok := s.socks.byAddr[addr]; ok {
+		sock.Close()
+	}
+	delete(s.socks.byAddr, addr)
+	delete(s.socks.owner, addr)
+}
+
+func (s *Supervisor) closeSockets() {
+	s.smu.Lock()
+	defer s.smu.Unlock()
+	for addr := range s.socks.byAddr {
+		s.closeSocket(addr)
+	}
+}
+
+// socketsOf returns app's sockets in declared order.
+func (s *Supervisor) socketsOf(app *spec.App) ([]*listen.Socket, error) {
+	s.smu.Lock()
+	defer s.smu.Unlock()
+	out := make([]*listen.Socket, 0, len(app.Listen))
+	for _, addr := range app.Listen {
+		sock, ok := s.socks.byAddr[addr]
+		if !ok || s.socks.owner[addr] != app.Name {
+			return nil, fmt.Errorf("listen %s: not bound", addr)
+		}
+		out = append(out, sock)
+	}
+	return out, nil
+}
+
+// withSockets turns a spawn of app into one through the exec shim with
+// app's sockets as fds 3… and the LISTEN_* variables (DESIGN §6).
+func (s *Supervisor) withSockets(app *spec.App, ps proc.Spec) (proc.Spec, error) {
+	socks, err := s.socketsOf(app)
+	if err != nil {
+		return ps, err
+	}
+	names := make([]string, len(socks))
+	var ports []int
+	for i, sock := range socks {
+		ps.ExtraFiles = append(ps.ExtraFiles, sock.File())
+		names[i] = sock.Name
+		if sock.Port != 0 {
+			ports = append(ports, sock.Port)
+		}
+	}
+	ps.Env = setEnv(ps.Env, "LISTEN_FDS", strconv.Itoa(len(socks)))
+	ps.Env = setEnv(ps.Env, "LISTEN_FDNAMES", strings.Join(names, ":"))
+	if len(ports) == 1 {
+		ps.Env = setEnv(ps.Env, "PORT", strconv.Itoa(ports[0]))
+	}
+	target, err := proc.LookPath(ps.Argv[0], ps.Dir, ps.Env)
+	if err != nil {
+		return ps, err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return ps, fmt.Errorf("find tend for the exec shim: %w", err)
+	}
+	// argv[0] "tend" lets a multi-call binary (the test binary) know it
+	// is playing tend.
+	ps.Path = self
+	ps.Argv = append([]string{"tend", execshim.Arg, target}, ps.Argv...)
+	return ps, nil
+}
+
+// setEnv sets k in a KEY=VALUE list, replacing an earlier value.
+func setEnv(env []string, k, v string) []string {
+	out := slices.DeleteFunc(env, func(kv string) bool { return strings.HasPrefix(kv, k+"=") })
+	return append(out, k+"="+v)
+}
