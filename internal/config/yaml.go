@@ -217,14 +217,8 @@ var fields = map[string]func(a *spec.App, v *yaml.Node) error{
 	},
 	"cwd": func(a *spec.App, v *yaml.Node) error { return scalar(v, &a.Cwd) },
 	"listen": func(a *spec.App, v *yaml.Node) error {
-		if v.Kind == yaml.ScalarNode {
-			var s string
-			err := scalar(v, &s)
-			a.Listen = []string{s}
-			return err
-		}
 		var err error
-		a.Listen, err = stringList(v)
+		a.Listen, err = stringOrList(v)
 		return err
 	},
 	"instances": func(a *spec.App, v *yaml.Node) error { return instances(v, &a.Instances) },
@@ -234,14 +228,8 @@ var fields = map[string]func(a *spec.App, v *yaml.Node) error{
 		return err
 	},
 	"env_file": func(a *spec.App, v *yaml.Node) error {
-		if v.Kind == yaml.ScalarNode {
-			var s string
-			err := scalar(v, &s)
-			a.EnvFile = []string{s}
-			return err
-		}
 		var err error
-		a.EnvFile, err = stringList(v)
+		a.EnvFile, err = stringOrList(v)
 		return err
 	},
 	"env_expand": func(a *spec.App, v *yaml.Node) error {
@@ -340,6 +328,16 @@ func text(v *yaml.Node, dst interface{ UnmarshalText([]byte) error }) error {
 		return errors.New("want a value")
 	}
 	return dst.UnmarshalText([]byte(v.Value))
+}
+
+// stringOrList reads one string or a list of them.
+func stringOrList(v *yaml.Node) ([]string, error) {
+	if v.Kind == yaml.ScalarNode {
+		var s string
+		err := scalar(v, &s)
+		return []string{s}, err
+	}
+	return stringList(v)
 }
 
 func stringList(v *yaml.Node) ([]string, error) {
