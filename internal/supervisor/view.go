@@ -31,8 +31,23 @@ func (in *instance) view() View {
 	return v
 }
 
-// List returns every app with its instances, oldest app first.
+// List returns every app with its instances, oldest app first. A running
+// instance not measured yet (just started) is measured now, so `ls` never
+// shows a live process without its memory.
 func (s *Supervisor) List() []AppView {
+	out := s.list()
+	for _, a := range out {
+		for _, v := range a.Instances {
+			if v.Pid != 0 && v.Usage.Procs == 0 {
+				s.sample()
+				return s.list()
+			}
+		}
+	}
+	return out
+}
+
+func (s *Supervisor) list() []AppView {
 	s.mu.Lock()
 	apps := s.sortedApps()
 	out := make([]AppView, len(apps))
