@@ -54,6 +54,7 @@ type Writer struct {
 	lostAt   time.Time
 	total    atomic.Int64 // lines lost in all; read without mu, so a stalled disk never blocks a reader
 	compress sync.WaitGroup
+	cmu      sync.Mutex // serializes compression and pruning
 }
 
 // WriteLine writes text and a newline.
@@ -208,6 +209,11 @@ func (w *Writer) rotate() error {
 		w.compress.Add(1)
 		go func() {
 			defer w.compress.Done()
+			// One compression and prune at a time: a prune racing a
+			// compression could delete a file whose .gz then appears,
+			// one more than log_max_files.
+			w.cmu.Lock()
+			defer w.cmu.Unlock()
 			gzipFile(dst) // a failure leaves the plain file, which is still read
 			w.prune()
 		}()
