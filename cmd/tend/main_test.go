@@ -307,7 +307,7 @@ func killTend(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 func scriptSignal(ts *testscript.TestScript, name string) syscall.Signal {
-	sigs := map[string]syscall.Signal{"TERM": syscall.SIGTERM, "INT": syscall.SIGINT, "HUP": syscall.SIGHUP}
+	sigs := map[string]syscall.Signal{"TERM": syscall.SIGTERM, "INT": syscall.SIGINT, "HUP": syscall.SIGHUP, "USR1": syscall.SIGUSR1}
 	sig, ok := sigs[name]
 	if !ok {
 		ts.Fatalf("unknown signal %s", name)
@@ -334,11 +334,7 @@ func signalDaemon(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 1 || neg {
 		ts.Fatalf("usage: signaldaemon SIGNAL")
 	}
-	sigs := map[string]syscall.Signal{"USR1": syscall.SIGUSR1, "HUP": syscall.SIGHUP, "TERM": syscall.SIGTERM}
-	sig, ok := sigs[args[0]]
-	if !ok {
-		ts.Fatalf("signaldaemon: unknown signal %s", args[0])
-	}
+	sig := scriptSignal(ts, args[0])
 	b, err := os.ReadFile(filepath.Join(ts.Getenv("TEND_HOME"), "daemon.lock"))
 	ts.Check(err)
 	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))

@@ -124,8 +124,6 @@ func allDone(sup *supervisor.Supervisor) (int, bool) {
 			}
 			if v.LastExit != nil && v.LastExit.Code != 0 {
 				code = v.LastExit.Code
-			} else if v.LastExit == nil && code == 0 && v.State == supervisor.Errored {
-				code = 1
 			}
 		}
 	}

@@ -22,7 +22,7 @@ type Format struct {
 
 // Append appends e as one line (without the newline) to dst.
 func (f Format) Append(dst []byte, e Entry) []byte {
-	return f.AppendStamped(dst, f.Stamp(nil, e.Time), e, []byte(e.Line))
+	return f.ForStream(e.App, e.Instance, e.Stream).Append(dst, f.Stamp(nil, e.Time), []byte(e.Line))
 }
 
 // Stamp appends the time as Append writes it; lines that share a time
@@ -40,12 +40,6 @@ func (f Format) Stamp(dst []byte, t time.Time) []byte {
 		return t.AppendFormat(dst, layout)
 	}
 	return dst
-}
-
-// AppendStamped is Append with the time already formatted by Stamp and
-// the text of the line as bytes (e.Line is not read).
-func (f Format) AppendStamped(dst, stamp []byte, e Entry, line []byte) []byte {
-	return f.ForStream(e.App, e.Instance, e.Stream).Append(dst, stamp, line)
 }
 
 // StreamFormat is a Format bound to one stream of one instance: what

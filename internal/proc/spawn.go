@@ -12,8 +12,6 @@ import (
 	"sync"
 	"syscall"
 	"time"
-
-	"github.com/tend-pm/tend/internal/ptable"
 )
 
 // Spec is what to start. It is plain data.
@@ -49,7 +47,6 @@ func (s Status) String() string {
 type Process struct {
 	Pid     int
 	Started time.Time
-	start   uint64 // kernel start time, for identity across pid reuse
 
 	done   chan struct{} // closed when reaped
 	status Status        // valid after done is closed
@@ -205,9 +202,6 @@ func (s *Spawner) fork(spec Spec) (*Process, error) {
 		return nil, &exec.Error{Name: spec.Argv[0], Err: err}
 	}
 	p := &Process{Pid: pid, Started: time.Now(), done: make(chan struct{}), known: map[int]uint64{}}
-	if e, err := ptable.Read(pid); err == nil {
-		p.start = e.Start
-	}
 	s.running[pid] = p
 	return p, nil
 }
