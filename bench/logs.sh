@@ -12,13 +12,17 @@
 # PM2 and supervisord are skipped when not installed. --smoke runs raw and
 # tend with few lines and fails if any line is lost (CI).
 #
-#   bench/logs.sh [--smoke] [LINES]      (default 2000000)
+#   [REPEAT=5] bench/logs.sh [--smoke] [LINES]      (default 2000000)
+#
+# raw and tend run REPEAT times each, interleaved, and report their
+# median; the peers, much slower, run once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 smoke=0
 if [ "${1:-}" = --smoke ]; then smoke=1; shift; fi
 lines=${1:-2000000}
-[ $smoke = 1 ] && lines=${1:-20000}
+repeat=${REPEAT:-5}
+[ $smoke = 1 ] && lines=${1:-20000} && repeat=1
 
 work=$(mktemp -d /tmp/tend-bench.XXXXXX)
 trap 'cleanup' EXIT
@@ -39,10 +43,11 @@ sub() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a - b}'; }
 # size FILE...: bytes in the files.
 size() { stat -c %s "$@" 2>/dev/null | awk '{s += $1} END {print s + 0}'; }
 # settle FILE...: wait until the burst child has ended and the files have
-# not grown for a second; print the time they last grew (to 10ms). Polling only
-# stats the files, so it costs the managers nothing.
+# not grown for a second; print when they were last written (their newest
+# modification time, in ns), so the polling's own rhythm is not measured.
+# Polling only stats the files, so it costs the managers nothing.
 settle() {
-	local pid="" last last_t stable=0
+	local pid="" last stable=0 s
 	for _ in $(seq 20); do
 		pid=$(pgrep -f "^$bin/burst $lines\$" | head -1 || true)
 		[ -n "$pid" ] && break
@@ -51,20 +56,20 @@ settle() {
 	if [ -n "$pid" ]; then
 		while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
 	fi
-	last=$(size "$@"); last_t=$(now)
+	last=$(size "$@")
 	while [ $stable -lt 100 ]; do
 		sleep 0.01
-		local s
 		s=$(size "$@")
-		if [ "$s" != "$last" ]; then last=$s; last_t=$(now); stable=0; else stable=$((stable + 1)); fi
+		if [ "$s" != "$last" ]; then last=$s; stable=0; else stable=$((stable + 1)); fi
 	done
-	echo "$last_t"
+	stat -c '%.9Y' "$@" | sort -n | tail -1
 }
 results=()
-report() { # name wall total unique daemon_cpu
-	local name=$1 wall=$2 total=$3 uniq=$4 dcpu=$5
-	local lost=$((lines - uniq)) dup=$((total - uniq))
-	results+=("$(printf '%-12s %8.2f %10d %6d %6d %9s' "$name" "$wall" "$total" "$lost" "$dup" "$dcpu")")
+report() { # name wall total unique daemon_cpu bytes
+	local name=$1 wall=$2 total=$3 uniq=$4 dcpu=$5 bytes=$6
+	local lost=$((lines - uniq)) dup=$((total - uniq)) pergb=-
+	[ "$dcpu" != - ] && pergb=$(awk -v c="$dcpu" -v b="$bytes" 'BEGIN {printf "%.2f", c / (b / 1e9)}')
+	results+=("$(printf '%-12s %8.2f %10d %6d %6d %9s %6d %9s' "$name" "$wall" "$total" "$lost" "$dup" "$dcpu" $((bytes / 1000000)) "$pergb")")
 	if [ $smoke = 1 ] && [ "$lost" -ne 0 -o "$dup" -ne 0 ]; then
 		echo "FAIL: $name lost $lost, duplicated $dup lines" >&2; exit 1
 	fi
@@ -76,16 +81,21 @@ cleanup() {
 	rm -rf "$work"
 }
 
-# raw: the limit.
-t0=$(now); burst "$lines" > "$work/raw.log"; t1=$(now)
-read -r total uniq < <(count "$work/raw.log")
-report raw "$(sub "$t1" "$t0")" "$total" "$uniq" -
+# run_raw: one run of the limit; prints "wall total unique -".
+run_raw() {
+	local t0 t1
+	t0=$(now); burst "$lines" > "$work/raw.log"; t1=$(now)
+	echo "$(sub "$t1" "$t0") $(count "$work/raw.log") - $(size "$work/raw.log")"
+	rm -f "$work/raw.log"
+}
 
-# tend, three formats, each with its own TEND_HOME.
-for mode in plain time json; do
+# run_tend MODE: one run of tend (plain, time or json), each with its own
+# TEND_HOME; prints "wall total unique daemon_cpu".
+run_tend() {
+	local mode=$1 dpid extra t0 t1 c0 c1
 	export TEND_HOME=$work/tend-$mode
-	tend daemon status >/dev/null 2>&1 || true
-	tend ls >/dev/null # starts the daemon
+	rm -rf "$TEND_HOME"
+	tend ls >/dev/null # starts the daemon, outside the timed part
 	dpid=$(cat "$TEND_HOME/daemon.lock")
 	extra=""
 	case $mode in
@@ -104,11 +114,36 @@ YAML
 	c0=$(cpu "$dpid"); t0=$(now)
 	tend start "$work/eco-$mode.yaml" >/dev/null
 	t1=$(settle "$TEND_HOME/logs/burst-0-out.log"); c1=$(cpu "$dpid")
-	read -r total uniq < <(count "$TEND_HOME/logs/burst-0-out.log")
-	report "tend-$mode" "$(sub "$t1" "$t0")" "$total" "$uniq" "$(sub "$c1" "$c0")"
+	echo "$(sub "$t1" "$t0") $(count "$TEND_HOME/logs/burst-0-out.log") $(sub "$c1" "$c0") $(size "$TEND_HOME/logs/burst-0-out.log")"
 	tend daemon stop >/dev/null
+	rm -rf "$TEND_HOME"
 	unset TEND_HOME
+}
+
+# The limit and tend run REPEAT times, interleaved, so that a slow moment
+# of this shared machine hits them alike; the medians are reported.
+declare -A runs
+for _ in $(seq "$repeat"); do
+	runs[raw]+="$(run_raw)"$'\n'
+	for mode in plain time json; do
+		runs[tend-$mode]+="$(run_tend $mode)"$'\n'
+	done
 done
+# median: of the runs' lines on stdin, the one with the median wall time.
+median() { grep . | sort -n | awk '{a[NR] = $0} END {print a[int((NR + 1) / 2)]}'; }
+for what in raw tend-plain tend-time tend-json; do
+	read -r wall total uniq dcpu bytes < <(printf '%s' "${runs[$what]}" | median)
+	report "$what" "$wall" "$total" "$uniq" "$dcpu" "$bytes"
+	# Every run must keep every line, not only the median one.
+	while read -r _ t u _; do
+		[ -z "$t" ] && continue
+		if [ "$t" -ne "$lines" ] || [ "$u" -ne "$lines" ]; then
+			echo "$what: a run kept $u distinct of $t lines" >&2
+			[ $smoke = 1 ] && exit 1
+		fi
+	done <<< "${runs[$what]}"
+done
+raw_wall=$(printf '%s' "${runs[raw]}" | median | awk '{print $1}')
 
 if [ $smoke = 0 ] && command -v pm2 >/dev/null; then
 	export PM2_HOME=$work/pm2
@@ -119,7 +154,7 @@ if [ $smoke = 0 ] && command -v pm2 >/dev/null; then
 	pm2 start "$bin/burst" --name burst --no-autorestart --time -o "$work/pm2-out.log" -e "$work/pm2-err.log" -- "$lines" >/dev/null
 	t1=$(settle "$work/pm2-out.log"); c1=$(cpu "$dpid")
 	read -r total uniq < <(count "$work/pm2-out.log")
-	report pm2 "$(sub "$t1" "$t0")" "$total" "$uniq" "$(sub "$c1" "$c0")"
+	report pm2 "$(sub "$t1" "$t0")" "$total" "$uniq" "$(sub "$c1" "$c0")" "$(size "$work/pm2-out.log")"
 	pm2 kill >/dev/null 2>&1
 	unset PM2_HOME
 fi
@@ -144,10 +179,14 @@ CONF
 	sup_pid=$!
 	t1=$(settle "$work/sup-out.log"); c1=$(cpu "$sup_pid")
 	read -r total uniq < <(count "$work/sup-out.log")
-	report supervisord "$(sub "$t1" "$t0")" "$total" "$uniq" "$c1"
+	report supervisord "$(sub "$t1" "$t0")" "$total" "$uniq" "$c1" "$(size "$work/sup-out.log")"
 	kill "$sup_pid"; wait "$sup_pid" 2>/dev/null || true; sup_pid=
 fi
 
 echo "lines: $lines of about 100 bytes; $(nproc) CPUs; $(date -u +%FT%TZ)"
-printf '%-12s %8s %10s %6s %6s %9s\n' what wall_s lines lost dup daemon_cpu_s
+printf '%-12s %8s %10s %6s %6s %9s %6s %9s\n' what wall_s lines lost dup daemon_cpu_s MB cpu_s/GB
 printf '%s\n' "${results[@]}"
+echo "throughput relative to raw (median wall times): $(for r in "${results[@]}"; do
+	set -- $r; [ "$1" = raw ] && continue
+	awk -v n="$1" -v a="$raw_wall" -v b="$2" 'BEGIN {printf "%s %.0f%%  ", n, 100 * a / b}'
+done)"
