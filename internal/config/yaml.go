@@ -286,6 +286,26 @@ var fields = map[string]func(a *spec.App, v *yaml.Node) error{
 	"log_max_size":    func(a *spec.App, v *yaml.Node) error { return text(v, &a.LogMaxSize) },
 	"log_max_files":   func(a *spec.App, v *yaml.Node) error { return typeErr(v.Decode(&a.LogMaxFiles), "a whole number") },
 	"log_compress":    func(a *spec.App, v *yaml.Node) error { return boolean(v, &a.LogCompress) },
+	"listen_mode":     func(a *spec.App, v *yaml.Node) error { return scalar(v, &a.ListenMode) },
+	"ready":           func(a *spec.App, v *yaml.Node) error { return scalar(v, &a.Ready) },
+	"ready_log_line":  func(a *spec.App, v *yaml.Node) error { return scalar(v, &a.ReadyLogLine) },
+	"ready_timeout":   func(a *spec.App, v *yaml.Node) error { return text(v, &a.ReadyTimeout) },
+	"watchdog":        func(a *spec.App, v *yaml.Node) error { return text(v, &a.Watchdog) },
+	"ipc":             func(a *spec.App, v *yaml.Node) error { return scalar(v, &a.IPC) },
+	"shutdown_with_message": func(a *spec.App, v *yaml.Node) error {
+		return boolean(v, &a.ShutdownWithMessage)
+	},
+	// PM2's names: wait_ready waits for process.send('ready'), and
+	// listen_timeout bounds that wait.
+	"wait_ready": func(a *spec.App, v *yaml.Node) error {
+		var b bool
+		err := boolean(v, &b)
+		if b {
+			a.Ready = spec.ReadyIPC
+		}
+		return err
+	},
+	"listen_timeout": func(a *spec.App, v *yaml.Node) error { return text(v, &a.ReadyTimeout) },
 }
 
 // unsupported are keys of PM2 or of DESIGN §5 that tend reads but does
@@ -294,13 +314,12 @@ var unsupported = map[string]string{
 	"exec_mode": "(instances > 1 is cluster mode)", "watch": "yet", "ignore_watch": "yet", "watch_options": "yet",
 	"max_memory_restart": "yet", "cron_restart": "yet", "source_map_support": "",
 	"log_file": "(use out_file and error_file)", "combine_logs": "(use merge_logs)",
-	"pid_file": "", "listen_timeout": "yet", "wait_ready": "yet", "vizion": "", "post_update": "",
-	"force": "", "shutdown_with_message": "yet", "namespace": "", "node_args": "yet",
+	"pid_file": "", "vizion": "", "post_update": "",
+	"force": "", "namespace": "", "node_args": "yet",
 	"increment_var": "", "instance_var": "", "filter_env": "", "disable_trace": "", "treekill": "(tend always stops the whole tree)",
 	"port": "", "append_env_to_name": "", "automation": "", "pmx": "", "windowsHide": "",
 	"kill_retry_time": "", "deep_monitoring": "", "user": "yet", "uid": "yet", "gid": "yet", "group": "yet",
-	"listen_mode": "yet", "ready": "yet", "ready_log_line": "yet", "ready_timeout": "yet",
-	"health": "yet", "watchdog": "yet", "depends_on": "yet", "schedule": "yet", "ipc": "yet", "max_memory": "",
+	"health": "yet", "depends_on": "yet", "schedule": "yet", "max_memory": "",
 }
 
 func typeErr(err error, want string) error {

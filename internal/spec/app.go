@@ -26,6 +26,9 @@ type App struct {
 	// Listen are sockets the daemon binds once and passes to every
 	// instance (LISTEN_FDS): tcp://HOST:PORT, unix:///PATH.
 	Listen []string `json:"listen,omitempty" yaml:"listen,omitempty"`
+	// ListenMode is shared (one socket for all instances, the default) or
+	// reuseport (a SO_REUSEPORT socket per instance).
+	ListenMode string `json:"listen_mode,omitempty" yaml:"listen_mode,omitempty"`
 
 	Env map[string]string `json:"env,omitempty" yaml:"env,omitempty"`
 	// EnvFile lists .env files (absolute paths), read in order at every
@@ -59,6 +62,21 @@ type App struct {
 	MinUptime   *Duration `json:"min_uptime,omitempty" yaml:"min_uptime,omitempty"`
 	KillTimeout Duration  `json:"kill_timeout,omitempty" yaml:"kill_timeout,omitempty"`
 	StopSignal  string    `json:"stop_signal,omitempty" yaml:"stop_signal,omitempty"`
+	// ShutdownWithMessage sends "shutdown" on the IPC channel instead of
+	// stop_signal (PM2's key).
+	ShutdownWithMessage bool `json:"shutdown_with_message,omitempty" yaml:"shutdown_with_message,omitempty"`
+
+	// Readiness (DESIGN §4, §10). Ready is auto, ipc, notify or log; auto
+	// takes the first ready message or READY=1, else min_uptime.
+	Ready        string   `json:"ready,omitempty" yaml:"ready,omitempty"`
+	ReadyLogLine string   `json:"ready_log_line,omitempty" yaml:"ready_log_line,omitempty"`
+	ReadyTimeout Duration `json:"ready_timeout,omitempty" yaml:"ready_timeout,omitempty"`
+	// Watchdog is the longest an app using sd_notify may go without
+	// WATCHDOG=1 before it is restarted; 0: no watchdog.
+	Watchdog Duration `json:"watchdog,omitempty" yaml:"watchdog,omitempty"`
+	// IPC is the child channel: auto (Node's variables for Node apps,
+	// TEND_IPC_FD for all), node, json or off.
+	IPC string `json:"ipc,omitempty" yaml:"ipc,omitempty"`
 
 	// Logs (DESIGN §11). Paths are absolute once read from a file.
 	OutFile   string `json:"out_file,omitempty" yaml:"out_file,omitempty"`
@@ -89,6 +107,23 @@ const (
 	DefaultKillTimeout   = 10 * time.Second
 	DefaultStopSignal    = "SIGTERM"
 	DefaultRestartWindow = 60 * time.Second
+	DefaultReadyTimeout  = 30 * time.Second
+)
+
+// Readiness rules and IPC modes.
+const (
+	ReadyAuto   = "auto"
+	ReadyIPC    = "ipc"
+	ReadyNotify = "notify"
+	ReadyLog    = "log"
+
+	IPCAuto = "auto"
+	IPCNode = "node"
+	IPCJSON = "json"
+	IPCOff  = "off"
+
+	ListenShared    = "shared"
+	ListenReusePort = "reuseport"
 )
 
 // Canonicalize fills defaults in place. It is separate from Validate so a
@@ -118,6 +153,21 @@ func (a *App) Canonicalize() {
 	}
 	if a.LogType == "" {
 		a.LogType = "plain"
+	}
+	if a.Ready == "" {
+		a.Ready = ReadyAuto
+		if a.ReadyLogLine != "" {
+			a.Ready = ReadyLog
+		}
+	}
+	if a.ReadyTimeout == 0 {
+		a.ReadyTimeout = Duration(DefaultReadyTimeout)
+	}
+	if a.IPC == "" {
+		a.IPC = IPCAuto
+	}
+	if a.ListenMode == "" {
+		a.ListenMode = ListenShared
 	}
 	if a.LogMaxSize == 0 {
 		a.LogMaxSize = DefaultLogMaxSize
@@ -187,6 +237,28 @@ func (a *App) Validate() error {
 	}
 	if a.LogType != "" && a.LogType != "plain" && a.LogType != "json" {
 		bad("app %q: log_type %q: want plain or json", a.Name, a.LogType)
+	}
+	oneOf := func(key, v string, want ...string) {
+		if v != "" && !slices.Contains(want, v) {
+			bad("app %q: %s %q: want %s", a.Name, key, v, strings.Join(want, ", "))
+		}
+	}
+	oneOf("ready", a.Ready, ReadyAuto, ReadyIPC, ReadyNotify, ReadyLog)
+	oneOf("ipc", a.IPC, IPCAuto, IPCNode, IPCJSON, IPCOff)
+	oneOf("listen_mode", a.ListenMode, ListenShared, ListenReusePort)
+	if a.ReadyLogLine != "" {
+		if _, err := regexp.Compile(a.ReadyLogLine); err != nil {
+			bad("app %q: ready_log_line: %v", a.Name, err)
+		}
+	}
+	if a.Ready == ReadyLog && a.ReadyLogLine == "" {
+		bad("app %q: ready: log needs ready_log_line, a regular expression a line of output matches when the app is ready", a.Name)
+	}
+	if a.IPC == IPCOff && (a.Ready == ReadyIPC || a.ShutdownWithMessage) {
+		bad("app %q: ipc: off leaves no channel for ready: ipc or shutdown_with_message", a.Name)
+	}
+	if a.ReadyTimeout < 0 || a.Watchdog < 0 {
+		bad("app %q: ready_timeout and watchdog must be positive", a.Name)
 	}
 	if a.LogMaxFiles < 0 {
 		bad("app %q: log_max_files %d: must be 0 or more", a.Name, a.LogMaxFiles)
@@ -273,6 +345,18 @@ func (a *App) MinUptimeD() time.Duration {
 		return DefaultMinUptime
 	}
 	return a.MinUptime.D()
+}
+
+// IsNode reports whether the app runs on Node, so its IPC channel is
+// announced the way Node's child_process does.
+func (a *App) IsNode() bool {
+	switch a.IPC {
+	case IPCNode:
+		return true
+	case IPCJSON, IPCOff:
+		return false
+	}
+	return filepath.Base(a.Interpreter) == "node" || (a.Interpreter == "" && !a.Shell && filepath.Base(a.Script) == "node")
 }
 
 // IsSecretKey reports whether an env key should be masked: named in

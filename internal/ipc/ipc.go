@@ -1,0 +1,206 @@
+// Package ipc is the message channel between the daemon and each child
+// (DESIGN §10): one JSON value per line over a unix socketpair. It is the
+// framing Node's child_process uses with json serialization, so a Node
+// app's process.send and process.on('message') work with no library.
+package ipc
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// MaxMessage is the longest line read; a longer one is dropped whole.
+const MaxMessage = 1 << 20
+
+// sendTimeout bounds a write to a child: the kernel buffers what it can,
+// and a child that never reads gets an error rather than an ever-growing
+// queue in the daemon.
+const sendTimeout = 2 * time.Second
+
+// Message is one value a child sent.
+type Message struct {
+	// Type is "ready", "status", "metric", "result", or "message" for
+	// anything else.
+	Type  string
+	Text  string  // status
+	Name  string  // metric
+	Value float64 // metric
+	ID    json.RawMessage
+	Data  json.RawMessage
+	// Raw is the value as sent.
+	Raw json.RawMessage
+}
+
+// ErrTooLong is what Read reports for a line over MaxMessage.
+var ErrTooLong = errors.New("message over 1 MiB dropped")
+
+// Decode reads one line. ok is false for Node's internal messages (an
+// object whose cmd starts with NODE_), which are not the app's.
+func Decode(line []byte) (m Message, ok bool, err error) {
+	line = bytes.TrimSpace(line)
+	if len(line) == 0 {
+		return m, false, nil
+	}
+	if !json.Valid(line) {
+		return m, false, fmt.Errorf("not JSON: %.80q", line)
+	}
+	m.Raw = json.RawMessage(bytes.Clone(line))
+	m.Type = "message"
+	switch line[0] {
+	case '"':
+		var s string
+		json.Unmarshal(line, &s)
+		switch s {
+		case "ready", "online": // process.send('ready'), as PM2's wait_ready
+			m.Type = "ready"
+		}
+		return m, true, nil
+	case '{':
+		var obj struct {
+			Type  string          `json:"type"`
+			Cmd   string          `json:"cmd"`
+			Text  string          `json:"text"`
+			Name  string          `json:"name"`
+			Value float64         `json:"value"`
+			ID    json.RawMessage `json:"id"`
+			Data  json.RawMessage `json:"data"`
+		}
+		if json.Unmarshal(line, &obj) != nil {
+			return m, true, nil // valid JSON of other shapes stays a message
+		}
+		if strings.HasPrefix(obj.Cmd, "NODE_") {
+			return Message{}, false, nil
+		}
+		switch obj.Type {
+		case "ready", "status", "metric", "result":
+			m.Type = obj.Type
+		}
+		m.Text, m.Name, m.Value, m.ID, m.Data = obj.Text, obj.Name, obj.Value, obj.ID, obj.Data
+	}
+	return m, true, nil
+}
+
+// Conn is the daemon's end of one child's channel.
+type Conn struct {
+	f    *os.File
+	node bool // the child is Node: data goes bare, as process.on('message') expects
+
+	wmu    sync.Mutex
+	broken bool // a write timed out part-way: the stream is out of step
+}
+
+// Pair makes a channel: the daemon's Conn and the child's end, to pass
+// as an inherited fd (and close in the daemon once the child has it).
+// node says the child speaks Node's protocol.
+func Pair(node bool) (*Conn, *os.File, error) {
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		return nil, nil, fmt.Errorf("ipc socketpair: %w", err)
+	}
+	syscall.CloseOnExec(fds[0])
+	syscall.CloseOnExec(fds[1])
+	// The daemon's end is non-blocking so that writes can time out.
+	if err := syscall.SetNonblock(fds[0], true); err != nil {
+		syscall.Close(fds[0])
+		syscall.Close(fds[1])
+		return nil, nil, fmt.Errorf("ipc socketpair: %w", err)
+	}
+	return &Conn{f: os.NewFile(uintptr(fds[0]), "ipc"), node: node}, os.NewFile(uintptr(fds[1]), "ipc-child"), nil
+}
+
+// Read calls fn for each message until the child closes its end or
+// Close is called. A line that is not JSON or is too long is reported to
+// bad, and reading goes on.
+func (c *Conn) Read(fn func(Message), bad func(error)) {
+	r := bufio.NewReaderSize(c.f, 64<<10)
+	var long bool // inside a line over MaxMessage
+	var buf []byte
+	for {
+		chunk, err := r.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			if !long {
+				buf = append(buf, chunk...)
+				if len(buf) > MaxMessage {
+					long, buf = true, buf[:0]
+					bad(ErrTooLong)
+				}
+			}
+			continue
+		}
+		if err != nil && !errors.Is(err, io.EOF) {
+			return
+		}
+		if long {
+			long = false
+		} else if len(chunk) > 0 {
+			line := chunk
+			if len(buf) > 0 {
+				buf = append(buf, chunk...)
+				line = buf
+			}
+			if len(line) > MaxMessage+1 {
+				bad(ErrTooLong)
+			} else if m, ok, derr := Decode(line); derr != nil {
+				bad(derr)
+			} else if ok {
+				fn(m)
+			}
+			buf = buf[:0]
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// Send delivers data (a JSON value) as process.on('message') receives it
+// in Node, and as {"type":"message","data":…} to others.
+func (c *Conn) Send(data json.RawMessage) error {
+	if !json.Valid(data) {
+		return fmt.Errorf("not JSON: %.80q", data)
+	}
+	var compact bytes.Buffer
+	json.Compact(&compact, data) // one line
+	if c.node {
+		return c.write(compact.Bytes())
+	}
+	return c.write(fmt.Appendf(nil, `{"type":"message","data":%s}`, compact.Bytes()))
+}
+
+// Shutdown asks the child to stop: the bare string "shutdown" to Node
+// (as PM2 sends it), {"type":"shutdown"} to others.
+func (c *Conn) Shutdown() error {
+	if c.node {
+		return c.write([]byte(`"shutdown"`))
+	}
+	return c.write([]byte(`{"type":"shutdown"}`))
+}
+
+func (c *Conn) write(line []byte) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.broken {
+		return errors.New("the channel is broken: an earlier message was cut short")
+	}
+	c.f.SetWriteDeadline(time.Now().Add(sendTimeout))
+	n, err := c.f.Write(append(line, '\n'))
+	if n > 0 && err != nil {
+		c.broken = true
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return fmt.Errorf("the app has not read its channel for %s: message dropped", sendTimeout)
+	}
+	return err
+}
+
+// Close ends the channel; Read returns.
+func (c *Conn) Close() error { return c.f.Close() }
