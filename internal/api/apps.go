@@ -20,7 +20,7 @@ func instanceOf(name string, v supervisor.View, now time.Time) apitype.Instance 
 		Status: v.State.String(), Pid: v.Pid, UptimeMS: v.Uptime(now).Milliseconds(),
 		Restarts: v.Restarts, CPU: v.CPU, MemoryBytes: v.Usage.RSS, Processes: v.Usage.Procs,
 		Reason: v.Reason, Decision: v.Decision, LastExit: v.LastExit, Crash: v.Crash,
-		LostLines: v.LostLogs,
+		LostLines: v.LostLogs, AppStatus: v.Status, ReadyBy: v.ReadyBy,
 	}
 	if !v.NextTry.IsZero() {
 		t := v.NextTry
@@ -117,6 +117,8 @@ func (s *Server) actApp(w http.ResponseWriter, r *http.Request) error {
 		err = s.Sup.Restart(t, req.CallerEnv)
 	case "scale":
 		err = s.Sup.Scale(t, req.Instances)
+	case "send":
+		err = s.Sup.Send(t, req.Message)
 	case "signal":
 		sig, perr := spec.ParseSignal(req.Signal)
 		if perr != nil {
@@ -125,7 +127,7 @@ func (s *Server) actApp(w http.ResponseWriter, r *http.Request) error {
 		err = s.Sup.Signal(t, sig)
 	default:
 		return &apiError{http.StatusNotFound, apitype.CodeNotFound,
-			fmt.Sprintf("no action %q; want one of start, stop, restart, scale, signal", strings.ToLower(action))}
+			fmt.Sprintf("no action %q; want one of start, stop, restart, scale, signal, send", strings.ToLower(action))}
 	}
 	if err != nil {
 		return err

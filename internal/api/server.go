@@ -121,6 +121,8 @@ func (s *Server) writeError(w http.ResponseWriter, err error) {
 		ae = &apiError{http.StatusNotFound, apitype.CodeUnknownApp, err.Error()}
 	case errors.Is(err, supervisor.ErrNameTaken):
 		ae = &apiError{http.StatusConflict, apitype.CodeNameTaken, err.Error()}
+	case errors.Is(err, supervisor.ErrRefused):
+		ae = &apiError{http.StatusConflict, apitype.CodeConflict, err.Error()}
 	case errors.Is(err, supervisor.ErrInvalid):
 		ae = &apiError{http.StatusUnprocessableEntity, apitype.CodeInvalid, err.Error()}
 	default:

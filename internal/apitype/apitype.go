@@ -4,6 +4,7 @@
 package apitype
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/tend-pm/tend/internal/spec"
@@ -79,6 +80,10 @@ type ActionRequest struct {
 	CallerEnv map[string]string `json:"caller_env,omitempty"`
 	// Instances is the new count, on scale.
 	Instances int `json:"instances,omitempty"`
+	// Message is the JSON value to deliver, on send.
+	Message json.RawMessage `json:"message,omitempty"`
+	// Parallel is how many instances a reload replaces at once.
+	Parallel int `json:"parallel,omitempty"`
 }
 
 // Instance is one row of `tend ls`.
@@ -99,6 +104,8 @@ type Instance struct {
 	LastExit    *spec.ExitInfo     `json:"last_exit,omitempty"`
 	Crash       []string           `json:"crash_stderr,omitempty"`
 	LostLines   int64              `json:"lost_log_lines,omitempty"`
+	AppStatus   string             `json:"app_status,omitempty"` // the app's own words: IPC status, sd_notify STATUS=
+	ReadyBy     string             `json:"ready_by,omitempty"`   // ipc, notify, log or min_uptime
 	Process     *spec.ProcessFacts `json:"process,omitempty"`
 	OutLog      string             `json:"out_log,omitempty"`
 	ErrLog      string             `json:"err_log,omitempty"`

@@ -81,9 +81,15 @@ func printInstance(i apitype.Instance, now time.Time) {
 	fmt.Fprintln(Stdout)
 	tw := tabwriter.NewWriter(Stdout, 0, 0, 2, ' ', 0)
 	row := func(k string, v any) { fmt.Fprintf(tw, "  %s\t%v\n", k, v) }
+	if i.AppStatus != "" {
+		row("app status", i.AppStatus)
+	}
 	if i.Pid != 0 {
 		row("pid", i.Pid)
 		row("uptime", human(time.Duration(i.UptimeMS)*time.Millisecond))
+		if i.ReadyBy != "" {
+			row("ready by", i.ReadyBy)
+		}
 		if i.Processes > 0 {
 			row("tree", fmt.Sprintf("%d processes, %s RSS, %.1f%% CPU", i.Processes, bytesHuman(i.MemoryBytes), i.CPU))
 		}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 
@@ -95,6 +96,31 @@ func newSignalCmd() *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(Stdout, "sent %s to %s\n", args[0], args[1])
+			return nil
+		},
+	}
+}
+
+func newSendCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "send <name|name:N|all> <json>",
+		Short: "Send a JSON message to an app's instances over their IPC channel",
+		Long: "Send a JSON value to each addressed instance. A Node app receives it with\n" +
+			"process.on('message'); other apps read {\"type\":\"message\",\"data\":…} from TEND_IPC_FD.",
+		Example: "  tend send api '{\"cmd\":\"refresh\"}'\n  tend send api:0 '\"ping\"'",
+		Args:    exactArgs(2, "an app and a JSON value: tend send api '{\"cmd\":\"refresh\"}'"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !json.Valid([]byte(args[1])) {
+				return usagef("send: %.80q is not JSON; a string needs quotes: tend send %s '\"text\"'", args[1], args[0])
+			}
+			c, err := connect()
+			if err != nil {
+				return err
+			}
+			if err := c.Act(args[0], "send", apitype.ActionRequest{Message: json.RawMessage(args[1])}); err != nil {
+				return err
+			}
+			fmt.Fprintf(Stdout, "sent to %s\n", args[0])
 			return nil
 		},
 	}

@@ -22,8 +22,18 @@ func printTable(ins []apitype.Instance) {
 		fmt.Fprintln(Stdout, "no apps; start one with `tend start <program>`")
 		return
 	}
+	// The apps' own status words (IPC status, sd_notify STATUS=) get a
+	// column when any app has some.
+	says := false
+	for _, i := range ins {
+		says = says || i.AppStatus != ""
+	}
 	tw := tabwriter.NewWriter(Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tID\tSTATUS\tPID\tUPTIME\tRESTARTS\tCPU\tMEM")
+	head := "NAME\tID\tSTATUS\tPID\tUPTIME\tRESTARTS\tCPU\tMEM"
+	if says {
+		head += "\tAPP STATUS"
+	}
+	fmt.Fprintln(tw, head)
 	for _, i := range ins {
 		pid, up, cpu, mem := "-", "-", "-", "-"
 		if i.Pid != 0 {
@@ -34,7 +44,11 @@ func printTable(ins []apitype.Instance) {
 				mem = bytesHuman(i.MemoryBytes)
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", i.Name, i.ID, i.Status, pid, up, i.Restarts, cpu, mem)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s", i.Name, i.ID, i.Status, pid, up, i.Restarts, cpu, mem)
+		if says {
+			fmt.Fprintf(tw, "\t%s", i.AppStatus)
+		}
+		fmt.Fprintln(tw)
 	}
 	tw.Flush()
 }

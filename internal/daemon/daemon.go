@@ -72,7 +72,8 @@ func Run(home string) error {
 	}
 	defer os.Remove(sockPath)
 
-	sup := supervisor.New(supervisor.Config{Home: home, Store: st, Spawner: sp, Logger: log})
+	sup := supervisor.New(supervisor.Config{Home: home, Store: st, Spawner: sp, Logger: log,
+		NotifySocket: filepath.Join(home, "notify.sock")})
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	sigc := make(chan os.Signal, 8)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"sync"
 	"syscall"
 
@@ -44,7 +45,14 @@ func RunForeground(apps []*spec.App, opts RunOptions) (int, error) {
 		}
 		fmt.Fprintf(opts.Stdout, "%s:%d | %s\n", e.App, e.Instance, e.Line)
 	}
-	sup := supervisor.New(supervisor.Config{Store: &supervisor.MemStore{}, Spawner: sp, Echo: echo, StartReason: "started by tend run"})
+	// The sd_notify socket lives in a private directory of its own.
+	notifyDir, err := os.MkdirTemp("", "tend-run-")
+	if err != nil {
+		return 1, err
+	}
+	defer os.RemoveAll(notifyDir)
+	sup := supervisor.New(supervisor.Config{Store: &supervisor.MemStore{}, Spawner: sp, Echo: echo,
+		StartReason: "started by tend run", NotifySocket: filepath.Join(notifyDir, "notify.sock")})
 	feed, unfollow := sup.FollowEvents()
 	defer unfollow()
 

@@ -5,10 +5,13 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"os"
+	"regexp"
+	"strconv"
 	"sync/atomic"
 	"syscall"
 	"time"
 
+	"github.com/tend-pm/tend/internal/ipc"
 	"github.com/tend-pm/tend/internal/logs"
 	"github.com/tend-pm/tend/internal/proc"
 	"github.com/tend-pm/tend/internal/spec"
@@ -41,6 +44,8 @@ type Snapshot struct {
 	NextTry  time.Time // set while waiting
 	Crash    []string  // stderr tail of the last crash
 	LostLogs int64
+	Status   string // the app's own words (IPC status, sd_notify STATUS=)
+	ReadyBy  string // what made this run online: ipc, notify, log or min_uptime
 }
 
 type cmdKind uint8
@@ -77,46 +82,63 @@ type instance struct {
 	// writers are out and err for readers other than the owner.
 	writers atomic.Pointer[[2]*logs.Writer]
 
+	inbox     chan appSignal                // what runs say: IPC, sd_notify, output
+	conn      atomic.Pointer[ipc.Conn]      // this run's IPC channel, for tend send
+	readyLine atomic.Pointer[regexp.Regexp] // ready_log_line, until it matched
+
 	snap    atomic.Pointer[Snapshot]
 	usage   atomic.Pointer[usageSample]
 	process atomic.Pointer[proc.Process] // for the sampler; nil when none
 
 	// owned by run:
-	app        *spec.App
-	state      State
-	p          *proc.Process
-	started    time.Time
-	exitedAt   time.Time
-	procDone   <-chan struct{}
-	pipesDone  <-chan struct{}
-	drainC     <-chan time.Time
-	readyC     <-chan time.Time
-	retryC     <-chan time.Time
-	killC      <-chan time.Time
-	pollC      <-chan time.Time
-	waiters    []chan error // replied when stopped
-	afterStop  []chan error // restart: replied once started again
-	quitting   bool
-	hist       History
-	restarts   int
-	lastExit   *spec.ExitInfo
-	reason     string
-	decision   string
-	nextTry    time.Time
-	crash      []string
-	stopReason string
+	app       *spec.App
+	state     State
+	p         *proc.Process
+	started   time.Time
+	exitedAt  time.Time
+	procDone  <-chan struct{}
+	pipesDone <-chan struct{}
+	drainC    <-chan time.Time
+	readyC    <-chan time.Time
+	// readyTimeoutC ends the wait for an explicit ready signal;
+	// watchdogC, the wait for the next WATCHDOG=1.
+	readyTimeoutC <-chan time.Time
+	watchdogC     <-chan time.Time
+	retryC        <-chan time.Time
+	killC         <-chan time.Time
+	pollC         <-chan time.Time
+	waiters       []chan error // replied when stopped
+	afterStop     []chan error // restart: replied once started again
+	quitting      bool
+	hist          History
+	restarts      int
+	lastExit      *spec.ExitInfo
+	reason        string
+	decision      string
+	nextTry       time.Time
+	crash         []string
+	stopReason    string
+	status        string
+	readyVia      string
+	// failure, when set, is why tend ended the current run (not ready in
+	// time, watchdog): the run counts as failed whatever its exit.
+	failure    string
+	msgWindow  time.Time
+	msgCount   int
+	msgDropped int
 }
 
 func newInstance(s *Supervisor, app *spec.App, id int) *instance {
 	in := &instance{
-		sup:  s,
-		name: app.Name,
-		id:   id,
-		log:  s.log.With("app", app.Name, "instance", id),
-		cmds: make(chan command),
-		done: make(chan struct{}),
-		app:  app,
-		ring: logs.NewRing(200),
+		sup:   s,
+		name:  app.Name,
+		id:    id,
+		log:   s.log.With("app", app.Name, "instance", id),
+		cmds:  make(chan command),
+		inbox: make(chan appSignal, 16),
+		done:  make(chan struct{}),
+		app:   app,
+		ring:  logs.NewRing(200),
 	}
 	in.openLogs()
 	in.publish()
@@ -160,9 +182,19 @@ func (in *instance) run() {
 		case <-in.pollC:
 			in.pollC = nil
 			in.settle()
+		case sg := <-in.inbox:
+			in.onSignal(sg)
 		case <-in.readyC:
 			in.readyC = nil
+			in.readyVia = "min_uptime"
 			in.move(EvReady, fmt.Sprintf("up for %s", in.app.MinUptimeD()), nil)
+			in.armWatchdog()
+		case <-in.readyTimeoutC:
+			in.readyTimeoutC = nil
+			in.failRun(fmt.Sprintf("not ready within %s (ready: %s)", in.app.ReadyTimeout, in.app.Ready))
+		case <-in.watchdogC:
+			in.watchdogC = nil
+			in.failRun(fmt.Sprintf("watchdog: no WATCHDOG=1 for %s", in.app.Watchdog))
 		case <-in.retryC:
 			in.retryC = nil
 			in.restarts++
@@ -239,12 +271,8 @@ func (in *instance) stop(why string, reply chan error) {
 	case Starting, Online:
 		in.stopReason = why
 		in.move(EvStop, why, nil)
-		in.readyC = nil
-		sig, _ := spec.ParseSignal(in.app.StopSignal)
-		if _, err := in.p.Signal(sig); err != nil {
-			in.log.Error("stop signal", "err", err)
-		}
-		in.killC = time.After(in.app.KillTimeout.D())
+		in.readyC, in.readyTimeoutC, in.watchdogC = nil, nil, nil
+		in.askToStop()
 		// The main process may already be gone (a tree still draining).
 		in.settle()
 	case Stopping:
@@ -259,6 +287,34 @@ func (in *instance) stop(why string, reply chan error) {
 		return
 	}
 	in.waiters = append(in.waiters, reply)
+}
+
+// askToStop sends the stop message or signal and arms the SIGKILL.
+func (in *instance) askToStop() {
+	in.killC = time.After(in.app.KillTimeout.D())
+	if c := in.conn.Load(); c != nil && in.app.ShutdownWithMessage {
+		err := c.Shutdown()
+		if err == nil {
+			return
+		}
+		in.note("shutdown message failed (" + err.Error() + "); sending " + in.app.StopSignal)
+	}
+	sig, _ := spec.ParseSignal(in.app.StopSignal)
+	if _, err := in.p.Signal(sig); err != nil {
+		in.log.Error("stop signal", "err", err)
+	}
+}
+
+// failRun ends the current run as failed, for why, whatever its exit:
+// the restart policy then applies as to a crash.
+func (in *instance) failRun(why string) {
+	if in.p == nil || in.procDone == nil || in.failure != "" {
+		return
+	}
+	in.failure = why
+	in.readyC, in.readyTimeoutC, in.watchdogC = nil, nil, nil
+	in.note(why + ": stopping the run")
+	in.askToStop()
 }
 
 // start spawns a new run; the state is already Starting.
@@ -279,31 +335,60 @@ func (in *instance) start() {
 	if len(app.Listen) > 0 {
 		ps, err = in.sup.withSockets(app, ps)
 	}
+	var conn *ipc.Conn
+	var childEnd *os.File
+	if err == nil {
+		conn, childEnd, err = in.openChannel(&ps)
+	}
+	if err == nil && in.sup.notifyPath != "" {
+		ps.Env = setEnv(ps.Env, "NOTIFY_SOCKET", in.sup.notifyPath)
+		if app.Watchdog > 0 {
+			ps.Env = setEnv(ps.Env, "WATCHDOG_USEC", strconv.FormatInt(app.Watchdog.D().Microseconds(), 10))
+		}
+	}
 	var p *proc.Process
 	if err == nil {
 		p, err = in.sup.spawner.Start(ps)
 	}
 	outW.Close()
 	errW.Close()
+	if childEnd != nil {
+		childEnd.Close()
+	}
 	if err != nil {
 		outR.Close()
 		errR.Close()
+		if conn != nil {
+			conn.Close()
+		}
 		in.failStart(err)
 		return
 	}
 	logs.GrowPipe(outR)
 	logs.GrowPipe(errR)
 	in.p, in.started = p, p.Started
+	in.sup.register(in, p)
 	in.process.Store(p)
 	in.procDone = p.Done()
 	in.openLogs()
 	in.ring.Reset() // the crash tail is this run's
-	in.pipesDone = in.pump(outR, errR)
+	in.status, in.readyVia, in.failure = "", "", ""
+	in.readyLine.Store(compileReadyLine(app))
+	if conn != nil {
+		in.conn.Store(conn)
+		go in.readChannel(p, conn)
+	}
+	in.pipesDone = in.pump(p, outR, errR)
 	in.note(fmt.Sprintf("started pid %d", p.Pid))
-	if d := app.MinUptimeD(); d > 0 {
+	switch d := app.MinUptimeD(); {
+	case app.Ready != spec.ReadyAuto && app.Ready != "":
+		in.readyTimeoutC = time.After(app.ReadyTimeout.D())
+	case d > 0:
 		in.readyC = time.After(d)
-	} else {
+	default:
+		in.readyVia = "min_uptime"
 		in.move(EvReady, "started (min_uptime 0)", nil)
+		in.armWatchdog()
 	}
 }
 
@@ -315,7 +400,7 @@ func (in *instance) failStart(err error) {
 
 func (in *instance) onProcDone() {
 	in.exitedAt = time.Now()
-	in.readyC = nil
+	in.readyC, in.readyTimeoutC, in.watchdogC = nil, nil, nil
 	if in.state != Stopping {
 		// The main process ended on its own: what it left behind is an
 		// orphan now. No orphans (DESIGN §1), so end them.
@@ -343,11 +428,16 @@ func (in *instance) settle() {
 		}
 	}
 	st := in.p.Status()
+	in.sup.unregister(in.p)
 	in.p = nil
 	in.process.Store(nil)
+	if c := in.conn.Swap(nil); c != nil {
+		c.Close()
+	}
+	in.readyLine.Store(nil)
 	in.usage.Store(nil)
 	in.killC, in.pollC = nil, nil
-	exit := Exit{Code: st.Code, Signal: st.Signal, Ran: in.exitedAt.Sub(in.started)}
+	exit := Exit{Code: st.Code, Signal: st.Signal, Ran: in.exitedAt.Sub(in.started), Failure: in.failure}
 	in.lastExit = &spec.ExitInfo{Code: st.Code, Signal: spec.SignalOf(st.Signal), Time: in.exitedAt}
 	if in.state == Stopping {
 		in.move(EvGone, "stopped: "+exit.String(), &exit)
@@ -432,7 +522,7 @@ func (in *instance) publish() {
 	s := &Snapshot{
 		App: in.name, Instance: in.id, State: in.state, Restarts: in.restarts,
 		LastExit: in.lastExit, Reason: in.reason, Decision: in.decision,
-		NextTry: in.nextTry, Crash: in.crash,
+		NextTry: in.nextTry, Crash: in.crash, Status: in.status, ReadyBy: in.readyVia,
 	}
 	if in.p != nil {
 		s.Pid, s.Started = in.p.Pid, in.started

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tend-pm/tend/internal/logs"
+	"github.com/tend-pm/tend/internal/proc"
 	"github.com/tend-pm/tend/internal/spec"
 )
 
@@ -108,18 +109,18 @@ func (s *Supervisor) closeWriters() {
 
 // pump reads a run's stdout and stderr, one goroutine per pipe, and
 // returns a channel closed when both reached EOF.
-func (in *instance) pump(outR, errR *os.File) <-chan struct{} {
+func (in *instance) pump(p *proc.Process, outR, errR *os.File) <-chan struct{} {
 	done := make(chan struct{})
 	f := logs.FormatOf(in.app)
 	var wg sync.WaitGroup
 	wg.Add(2)
-	go in.drain(&wg, outR, "out", in.out, f)
-	go in.drain(&wg, errR, "err", in.err, f)
+	go in.drain(&wg, p, outR, "out", in.out, f)
+	go in.drain(&wg, p, errR, "err", in.err, f)
 	go func() { wg.Wait(); close(done) }()
 	return done
 }
 
-func (in *instance) drain(wg *sync.WaitGroup, r *os.File, stream string, w *logs.Writer, f logs.Format) {
+func (in *instance) drain(wg *sync.WaitGroup, p *proc.Process, r *os.File, stream string, w *logs.Writer, f logs.Format) {
 	defer wg.Done()
 	defer r.Close()
 	var (
@@ -140,6 +141,9 @@ func (in *instance) drain(wg *sync.WaitGroup, r *os.File, stream string, w *logs
 		}
 		buf = sf.Append(buf[:0], stamp, text)
 		w.WriteLine(buf)
+		if re := in.readyLine.Load(); re != nil && re.Match(text) && in.readyLine.CompareAndSwap(re, nil) {
+			in.tell(appSignal{p: p, kind: sigReady, from: "log"})
+		}
 		if stream == "err" || in.sup.hub.Active() || in.sup.echo != nil {
 			e := logs.Entry{Time: now, App: in.name, Instance: in.id, Stream: stream, Line: string(text)}
 			if stream == "err" {

@@ -22,9 +22,15 @@ type Exit struct {
 	Code   int            // exit code; 128+signo when signalled
 	Signal syscall.Signal // 0 unless killed by a signal
 	Ran    time.Duration  // how long the run lasted
+	// Failure is why tend ended the run (not ready in time, watchdog):
+	// such a run failed whatever its exit status.
+	Failure string
 }
 
 func (e Exit) String() string {
+	if e.Failure != "" {
+		return e.Failure + " (" + Exit{Code: e.Code, Signal: e.Signal}.String() + ")"
+	}
 	if e.Signal != 0 {
 		return "killed by " + spec.SignalName(e.Signal)
 	}
@@ -55,7 +61,7 @@ type Decision struct {
 // [0,1) (DESIGN §8). It reads no clock and starts nothing.
 func Decide(app *spec.App, h History, e Exit, now time.Time, jitter float64) Decision {
 	d := Decision{History: h}
-	clean := e.Signal == 0 && (e.Code == 0 || slices.Contains(app.StopExitCodes, e.Code))
+	clean := e.Failure == "" && e.Signal == 0 && (e.Code == 0 || slices.Contains(app.StopExitCodes, e.Code))
 	switch app.Autorestart {
 	case spec.RestartNever:
 		d.Reason = e.String() + "; autorestart never → stopped"
@@ -66,7 +72,7 @@ func Decide(app *spec.App, h History, e Exit, now time.Time, jitter float64) Dec
 			return d
 		}
 	}
-	if e.Ran < app.MinUptimeD() {
+	if e.Ran < app.MinUptimeD() || e.Failure != "" {
 		if d.History.Fast == 0 {
 			d.History.FastSince = now
 		}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/tend-pm/tend/internal/listen"
 	"github.com/tend-pm/tend/internal/logs"
+	"github.com/tend-pm/tend/internal/notify"
 	"github.com/tend-pm/tend/internal/proc"
 	"github.com/tend-pm/tend/internal/spec"
 )
@@ -30,6 +31,9 @@ type Config struct {
 	// StartReason is the reason recorded when Add starts an app
 	// (default "started by tend start").
 	StartReason string
+	// NotifySocket, if set, is where the sd_notify socket is made
+	// (NOTIFY_SOCKET of every instance).
+	NotifySocket string
 }
 
 // Supervisor owns the apps and their instances.
@@ -52,6 +56,11 @@ type Supervisor struct {
 	wmu     sync.Mutex              // guards writers
 	writers map[string]*logs.Writer // by path
 
+	pmu        sync.Mutex // guards byPid
+	byPid      map[int]run
+	notify     *notify.Server
+	notifyPath string
+
 	quit chan struct{}
 	wg   sync.WaitGroup
 }
@@ -67,14 +76,23 @@ func New(cfg Config) *Supervisor {
 	s := &Supervisor{
 		home: cfg.Home, store: cfg.Store, spawner: cfg.Spawner, log: cfg.Logger, echo: cfg.Echo,
 		apps: map[string]*app{}, quit: make(chan struct{}), started: cfg.StartReason,
-		writers: map[string]*logs.Writer{},
-		socks:   sockets{byAddr: map[string]*listen.Socket{}, owner: map[string]string{}},
+		writers: map[string]*logs.Writer{}, byPid: map[int]run{},
+		socks: sockets{byAddr: map[string]*listen.Socket{}, owner: map[string]string{}},
 	}
 	if s.started == "" {
 		s.started = "started by tend start"
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.NotifySocket != "" {
+		srv, err := notify.Listen(cfg.NotifySocket)
+		if err != nil {
+			s.log.Warn("no sd_notify socket; apps cannot use READY=1", "err", err)
+		} else {
+			s.notify, s.notifyPath = srv, srv.Path()
+			s.wg.Go(func() { srv.Serve(s.onNotify) })
+		}
 	}
 	s.wg.Add(1)
 	go s.sampleLoop()
@@ -478,6 +496,9 @@ func (s *Supervisor) Shutdown(ctx context.Context) error {
 		err = fmt.Errorf("shutdown: %w", ctx.Err())
 	}
 	close(s.quit)
+	if s.notify != nil {
+		s.notify.Close()
+	}
 	s.wg.Wait()
 	s.closeWriters()
 	s.closeSockets()

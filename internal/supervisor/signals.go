@@ -1,0 +1,218 @@
+package supervisor
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/tend-pm/tend/internal/ipc"
+	"github.com/tend-pm/tend/internal/proc"
+	"github.com/tend-pm/tend/internal/spec"
+)
+
+// What a running app tells tend, over its IPC channel, sd_notify or its
+// own output (DESIGN §4, §10).
+type sigKind uint8
+
+const (
+	sigReady sigKind = iota
+	sigStatus
+	sigStopping
+	sigReloading
+	sigWatchdog
+	sigExtend  // EXTEND_TIMEOUT_USEC: more time to become ready or to stop
+	sigMainPID // MAINPID=: the service's main process is another pid
+	sigMessage // any other IPC value: kept as an event
+	sigBad     // a line that could not be read
+)
+
+// appSignal is one thing a run said. p is the run it came from: a
+// signal of an ended run is ignored.
+type appSignal struct {
+	p    *proc.Process
+	kind sigKind
+	from string // "ipc", "notify" or "log"
+	text string
+	d    time.Duration
+	pid  int
+}
+
+// Bounds of what an app can make tend record.
+const (
+	// messageEvents is how many message events an instance may record per
+	// second; beyond it they are counted and the count is recorded.
+	messageEvents = 20
+	// messageShown is how much of a message an event keeps.
+	messageShown = 512
+)
+
+// tell hands a signal to the owner; it gives up if the instance is gone.
+func (in *instance) tell(sg appSignal) {
+	select {
+	case in.inbox <- sg:
+	case <-in.done:
+	}
+}
+
+// readChannel reads the run's IPC channel until the child closes it.
+func (in *instance) readChannel(p *proc.Process, c *ipc.Conn) {
+	c.Read(func(m ipc.Message) {
+		sg := appSignal{p: p, from: "ipc"}
+		switch m.Type {
+		case "ready":
+			sg.kind = sigReady
+		case "status":
+			sg.kind, sg.text = sigStatus, m.Text
+		default:
+			sg.kind, sg.text = sigMessage, string(m.Raw)
+		}
+		in.tell(sg)
+	}, func(err error) {
+		in.tell(appSignal{p: p, kind: sigBad, from: "ipc", text: err.Error()})
+	})
+}
+
+// onSignal acts on what the current run said.
+func (in *instance) onSignal(sg appSignal) {
+	if sg.p == nil || sg.p != in.p {
+		return // from an ended run
+	}
+	switch sg.kind {
+	case sigReady:
+		in.readyBy(sg.from)
+	case sigStatus:
+		in.status = sg.text
+	case sigStopping:
+		in.note("the app says it is stopping (" + sg.from + ")")
+	case sigReloading:
+		in.note("the app says it is reloading (" + sg.from + ")")
+	case sigWatchdog:
+		if sg.text == "trigger" {
+			in.failRun("watchdog: the app triggered it (WATCHDOG=trigger)")
+		} else if in.app.Watchdog > 0 && in.state == Online {
+			in.watchdogC = time.After(in.app.Watchdog.D())
+		}
+	case sigExtend:
+		if in.state == Starting && in.readyTimeoutC != nil {
+			in.readyTimeoutC = time.After(sg.d)
+			in.note(fmt.Sprintf("the app asks %s more to become ready", sg.d))
+		} else if in.state == Stopping && in.killC != nil {
+			in.killC = time.After(sg.d)
+			in.note(fmt.Sprintf("the app asks %s more to stop", sg.d))
+		}
+	case sigMainPID:
+		in.note(fmt.Sprintf("the app says its main process is pid %d; tend follows the whole tree of pid %d", sg.pid, in.p.Pid))
+	case sigMessage:
+		in.noteMessage(sg.text)
+	case sigBad:
+		in.noteMessage("unreadable: " + sg.text)
+	}
+}
+
+// noteMessage records a message event, at most messageEvents a second.
+func (in *instance) noteMessage(text string) {
+	now := time.Now()
+	if now.Sub(in.msgWindow) >= time.Second {
+		if in.msgDropped > 0 {
+			in.note(fmt.Sprintf("%d more messages in a second not recorded", in.msgDropped))
+		}
+		in.msgWindow, in.msgCount, in.msgDropped = now, 0, 0
+	}
+	if in.msgCount >= messageEvents {
+		in.msgDropped++
+		return
+	}
+	in.msgCount++
+	if len(text) > messageShown {
+		text = text[:messageShown] + "…"
+	}
+	in.note("message " + text)
+}
+
+// readyBy moves a starting instance online if the app's rule accepts a
+// signal from src.
+func (in *instance) readyBy(src string) {
+	if in.state != Starting {
+		return
+	}
+	rule := in.app.Ready
+	if rule != src && !(rule == spec.ReadyAuto && src != "log") {
+		return
+	}
+	in.readyC, in.readyTimeoutC = nil, nil
+	in.readyVia = src
+	in.move(EvReady, "ready ("+src+")", nil)
+	in.armWatchdog()
+}
+
+// armWatchdog starts the watchdog once an instance is online.
+func (in *instance) armWatchdog() {
+	if in.app.Watchdog > 0 && in.usesNotify() {
+		in.watchdogC = time.After(in.app.Watchdog.D())
+	}
+}
+
+func (in *instance) usesNotify() bool {
+	return in.sup.notifyPath != ""
+}
+
+// channelEnv adds the IPC variables for a child whose channel is fd.
+func channelEnv(env []string, app *spec.App, fd int) []string {
+	env = setEnv(env, "TEND_IPC_FD", strconv.Itoa(fd))
+	if app.IsNode() {
+		env = setEnv(env, "NODE_CHANNEL_FD", strconv.Itoa(fd))
+		env = setEnv(env, "NODE_CHANNEL_SERIALIZATION_MODE", "json")
+	}
+	return env
+}
+
+// openChannel makes this run's IPC channel and adds the child's end to
+// ps; the caller closes the returned file once the child has started.
+func (in *instance) openChannel(ps *proc.Spec) (*ipc.Conn, *os.File, error) {
+	if in.app.IPC == spec.IPCOff {
+		return nil, nil, nil
+	}
+	c, child, err := ipc.Pair(in.app.IsNode())
+	if err != nil {
+		return nil, nil, err
+	}
+	ps.ExtraFiles = append(ps.ExtraFiles, child)
+	ps.Env = channelEnv(ps.Env, in.app, 2+len(ps.ExtraFiles))
+	return c, child, nil
+}
+
+// compileReadyLine returns the app's ready_log_line, or nil.
+func compileReadyLine(app *spec.App) *regexp.Regexp {
+	if app.Ready != spec.ReadyLog || app.ReadyLogLine == "" {
+		return nil
+	}
+	re, _ := regexp.Compile(app.ReadyLogLine) // checked by Validate
+	return re
+}
+
+// Send delivers a JSON value to what t addresses (tend send).
+func (s *Supervisor) Send(t string, data json.RawMessage) error {
+	ts, err := s.resolve(t)
+	if err != nil {
+		return err
+	}
+	if !json.Valid(data) {
+		return fmt.Errorf("%w: the message is not JSON: %.80q; quote a string as '\"text\"'", ErrInvalid, data)
+	}
+	var errs []error
+	for _, in := range allInstances(ts) {
+		c := in.conn.Load()
+		if c == nil {
+			errs = append(errs, fmt.Errorf("%s:%d has no channel (not running, or ipc: off)", in.name, in.id))
+			continue
+		}
+		if err := c.Send(data); err != nil {
+			errs = append(errs, fmt.Errorf("send to %s:%d: %w", in.name, in.id, err))
+		}
+	}
+	return refused(errors.Join(errs...))
+}
