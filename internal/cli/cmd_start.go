@@ -22,9 +22,11 @@ type startFlags struct {
 	name, cwd, restart, stopSignal, interpreter  string
 	killTimeout, minUptime, restartWindow, delay string
 	instances                                    string
+	ready, readyLine, readyTimeout, watchdog     string
+	ipc, listenMode                              string
 	maxRestarts                                  int
 	env, only, listen                            []string
-	shell, json                                  bool
+	shell, json, shutdownMessage                 bool
 }
 
 func newStartCmd() *cobra.Command {
@@ -68,6 +70,13 @@ Arguments after -- go to the program.`,
 	fl.StringVar(&f.interpreter, "interpreter", "", "run the script with this program (none: run it directly)")
 	fl.StringVarP(&f.instances, "instances", "i", "", "number of instances, or max for one per CPU")
 	fl.BoolVar(&f.shell, "shell", false, "run the program as a /bin/sh -c command line")
+	fl.StringVar(&f.listenMode, "listen-mode", "", "shared (one socket for all instances, the default) or reuseport (one SO_REUSEPORT socket each)")
+	fl.StringVar(&f.ready, "ready", "", "when an instance is online: auto, ipc (it sends ready), notify (sd_notify READY=1) or log (a line matches --ready-log-line)")
+	fl.StringVar(&f.readyLine, "ready-log-line", "", "a regular expression an output line matches once the app is ready (implies --ready log)")
+	fl.StringVar(&f.readyTimeout, "ready-timeout", "", "how long an instance may take to be ready (default 30s)")
+	fl.StringVar(&f.watchdog, "watchdog", "", "restart an instance that goes this long without sd_notify WATCHDOG=1")
+	fl.StringVar(&f.ipc, "ipc", "", "the IPC channel: auto, node, json or off")
+	fl.BoolVar(&f.shutdownMessage, "shutdown-with-message", false, "stop by sending shutdown on the IPC channel instead of a signal")
 	fl.BoolVar(&f.json, "json", false, "print the started instances as JSON")
 	return cmd
 }
@@ -216,7 +225,8 @@ func appFromFlags(f startFlags, what string, args []string) (*spec.App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &spec.App{Name: f.name, Script: what, Args: args, Cwd: cwd, Shell: f.shell, Interpreter: f.interpreter, StopSignal: f.stopSignal, MaxRestarts: f.maxRestarts, Listen: f.listen}
+	a := &spec.App{Name: f.name, Script: what, Args: args, Cwd: cwd, Shell: f.shell, Interpreter: f.interpreter, StopSignal: f.stopSignal, MaxRestarts: f.maxRestarts, Listen: f.listen,
+		ListenMode: f.listenMode, Ready: f.ready, ReadyLogLine: f.readyLine, IPC: f.ipc, ShutdownWithMessage: f.shutdownMessage}
 	if !f.shell {
 		if p := filepath.Join(cwd, what); (strings.Contains(what, "/") || spec.InterpreterFor(what) != "") && fileExists(p) {
 			a.Script = p
@@ -260,6 +270,8 @@ func appFromFlags(f startFlags, what string, args []string) (*spec.App, error) {
 		{"--min-uptime", f.minUptime, func(d spec.Duration) { a.MinUptime = &d }},
 		{"--restart-window", f.restartWindow, func(d spec.Duration) { a.RestartWindow = d }},
 		{"--restart-delay", f.delay, func(d spec.Duration) { a.RestartDelay = d }},
+		{"--ready-timeout", f.readyTimeout, func(d spec.Duration) { a.ReadyTimeout = d }},
+		{"--watchdog", f.watchdog, func(d spec.Duration) { a.Watchdog = d }},
 	}
 	for _, d := range durations {
 		if d.val == "" {

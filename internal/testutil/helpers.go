@@ -143,6 +143,25 @@ var helpers = map[string]func(args []string){
 		}
 		block()
 	},
+	// ipcecho: print "ipc read LINE" for each line read from TEND_IPC_FD.
+	"ipcecho": func([]string) {
+		fd, err := strconv.Atoi(os.Getenv("TEND_IPC_FD"))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "no TEND_IPC_FD")
+			os.Exit(3)
+		}
+		sc := bufio.NewScanner(os.NewFile(uintptr(fd), "ipc"))
+		for sc.Scan() {
+			fmt.Println("ipc read " + sc.Text())
+		}
+		block()
+	},
+	// sdserve DELAY [WATCHDOG]: a server written against go-systemd, as
+	// an app would be: serve HTTP on activation.Listeners(), answering
+	// "instance N pid P"; after DELAY send READY=1 and STATUS= with
+	// daemon.SdNotify. WATCHDOG "ping" pings at half of WATCHDOG_USEC;
+	// "hang" pings for a second, then stops.
+	"sdserve": sdServe,
 	// uptime D: stay up for duration D, then exit 1.
 	"uptime": func(args []string) {
 		d, _ := time.ParseDuration(args[0])
