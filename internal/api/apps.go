@@ -117,6 +117,12 @@ func (s *Server) actApp(w http.ResponseWriter, r *http.Request) error {
 		err = s.Sup.Restart(t, req.CallerEnv)
 	case "scale":
 		err = s.Sup.Scale(t, req.Instances)
+	case "reload":
+		warnings, err := s.Sup.Reload(t, req.Parallel)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, apitype.ReloadResult{Warnings: warnings})
 	case "send":
 		err = s.Sup.Send(t, req.Message)
 	case "signal":
@@ -127,7 +133,7 @@ func (s *Server) actApp(w http.ResponseWriter, r *http.Request) error {
 		err = s.Sup.Signal(t, sig)
 	default:
 		return &apiError{http.StatusNotFound, apitype.CodeNotFound,
-			fmt.Sprintf("no action %q; want one of start, stop, restart, scale, signal, send", strings.ToLower(action))}
+			fmt.Sprintf("no action %q; want one of start, stop, restart, reload, scale, signal, send", strings.ToLower(action))}
 	}
 	if err != nil {
 		return err

@@ -86,6 +86,11 @@ type ActionRequest struct {
 	Parallel int `json:"parallel,omitempty"`
 }
 
+// ReloadResult is the answer to POST /v1/apps/{target}/reload.
+type ReloadResult struct {
+	Warnings []string `json:"warnings,omitempty"`
+}
+
 // Instance is one row of `tend ls`.
 type Instance struct {
 	Name        string             `json:"name"`

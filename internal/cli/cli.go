@@ -107,7 +107,7 @@ in TEND_HOME (default ~/.tend).`,
 	root.SetErr(Stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(
-		newStartCmd(), newStopCmd(), newRestartCmd(), newScaleCmd(), newDeleteCmd(), newSignalCmd(), newSendCmd(),
+		newStartCmd(), newStopCmd(), newRestartCmd(), newScaleCmd(), newDeleteCmd(), newSignalCmd(), newSendCmd(), newReloadCmd(),
 		newLsCmd(), newShowCmd(), newLogsCmd(), newFlushCmd(), newReloadLogsCmd(), newEventsCmd(),
 		newSaveCmd(), newResurrectCmd(), newApplyCmd(), newEcosystemCmd(), newRunCmd(h), newDaemonCmd(h), newVersionCmd(),
 	)

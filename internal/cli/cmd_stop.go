@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -59,6 +60,51 @@ func newStopCmd() *cobra.Command {
 
 func newRestartCmd() *cobra.Command {
 	return newActionCmd("restart", "Stop then start an app", "restarted")
+}
+
+func newReloadCmd() *cobra.Command {
+	var parallel int
+	cmd := &cobra.Command{
+		Use:   "reload <name|name:N|all>",
+		Short: "Replace an app's instances with no downtime: start each new one, wait until it is ready, then stop the old one",
+		Long: `Reload replaces each instance in turn (--parallel at once): the new one
+starts on the same sockets, and once it is online (ready) the old one stops
+gracefully. If a new instance crashes or is not ready within ready_timeout,
+tend stops it, the old one keeps serving, and reload exits 1 with the reason.
+Env files are read again. An app with no readiness signal draws a warning:
+tend can only wait min_uptime for it.`,
+		Example: "  tend reload api\n  tend reload api --parallel 2\n  tend reload all",
+		Args:    exactArgs(1, "an app, an instance (api:1) or all"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if parallel < 1 {
+				return usagef("--parallel %d: want 1 or more", parallel)
+			}
+			c, err := connect()
+			if err != nil {
+				return err
+			}
+			res, err := c.Reload(args[0], parallel)
+			for _, w := range res.Warnings {
+				fmt.Fprintln(Stderr, "warning: "+w)
+			}
+			if err != nil {
+				return err
+			}
+			ins, err := c.List()
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(Stdout, "reloaded %s\n", args[0])
+			if args[0] != "all" {
+				name, _, _ := strings.Cut(args[0], ":")
+				ins = only(ins, name)
+			}
+			printTable(ins)
+			return nil
+		},
+	}
+	cmd.Flags().IntVar(&parallel, "parallel", 1, "how many instances to replace at once")
+	return cmd
 }
 
 func newDeleteCmd() *cobra.Command {

@@ -184,6 +184,13 @@ func (c *Client) Act(target, action string, req apitype.ActionRequest) error {
 	return c.call("POST", "/v1/apps/"+url.PathEscape(target)+"/"+action, req, nil)
 }
 
+// Reload replaces target's instances a generation at a time.
+func (c *Client) Reload(target string, parallel int) (apitype.ReloadResult, error) {
+	var out apitype.ReloadResult
+	err := c.call("POST", "/v1/apps/"+url.PathEscape(target)+"/reload", apitype.ActionRequest{Parallel: parallel}, &out)
+	return out, err
+}
+
 // Delete forgets a target.
 func (c *Client) Delete(target string) error {
 	return c.call("DELETE", "/v1/apps/"+url.PathEscape(target), nil, nil)

@@ -99,7 +99,8 @@ loop:
 		case sig := <-sigc:
 			switch sig {
 			case syscall.SIGHUP:
-				log.Info("SIGHUP ignored: reload comes with cluster mode")
+				// systemd's ExecReload: a rolling reload of every app.
+				go reloadAll(sup, log)
 				continue
 			case syscall.SIGUSR1:
 				if err := sup.ReopenLogs(); err != nil {
@@ -180,4 +181,19 @@ func listen(path string) (net.Listener, error) {
 		return nil, err
 	}
 	return ln, nil
+}
+
+// reloadAll is SIGHUP: a rolling reload of every app, reported in the
+// daemon's log and, per instance, in the events.
+func reloadAll(sup *supervisor.Supervisor, log *slog.Logger) {
+	log.Info("SIGHUP: reloading every app")
+	warnings, err := sup.Reload("all", 1)
+	for _, w := range warnings {
+		log.Warn("reload", "warning", w)
+	}
+	if err != nil {
+		log.Error("reload failed", "err", err)
+		return
+	}
+	log.Info("reload done")
 }

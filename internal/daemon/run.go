@@ -57,7 +57,7 @@ func RunForeground(apps []*spec.App, opts RunOptions) (int, error) {
 	defer unfollow()
 
 	sigc := make(chan os.Signal, 8)
-	signal.Notify(sigc, syscall.SIGTERM, syscall.SIGINT)
+	signal.Notify(sigc, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 	signal.Ignore(syscall.SIGPIPE)
 	defer signal.Stop(sigc)
 
@@ -81,6 +81,23 @@ func RunForeground(apps []*spec.App, opts RunOptions) (int, error) {
 	for code < 0 {
 		select {
 		case sig := <-sigc:
+			if sig == syscall.SIGHUP {
+				fmt.Fprintln(opts.Stderr, "tend: hangup: reloading every app")
+				go func() {
+					warnings, err := sup.Reload("all", 1)
+					mu.Lock()
+					defer mu.Unlock()
+					for _, w := range warnings {
+						fmt.Fprintln(opts.Stderr, "tend: warning: "+w)
+					}
+					if err != nil {
+						fmt.Fprintln(opts.Stderr, "tend: reload failed: "+err.Error())
+					} else {
+						fmt.Fprintln(opts.Stderr, "tend: reload done")
+					}
+				}()
+				continue
+			}
 			fmt.Fprintf(opts.Stderr, "tend: %s: stopping every app\n", sig)
 			code = 0
 		case e := <-feed:

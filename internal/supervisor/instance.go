@@ -57,6 +57,7 @@ const (
 	cmdSignal
 	cmdUpdate
 	cmdQuit
+	cmdNote // record why as an event of this instance
 )
 
 type command struct {
@@ -126,6 +127,9 @@ type instance struct {
 	msgWindow  time.Time
 	msgCount   int
 	msgDropped int
+	// probation, set by a reload before the first start, hears whether
+	// this new instance came online (nil) or failed first.
+	probation chan error
 }
 
 func newInstance(s *Supervisor, app *spec.App, id int) *instance {
@@ -241,6 +245,9 @@ func (in *instance) handle(c command) {
 		c.reply <- err
 	case cmdUpdate:
 		in.app = c.app
+		c.reply <- nil
+	case cmdNote:
+		in.note(c.why)
 		c.reply <- nil
 	}
 }
@@ -441,6 +448,7 @@ func (in *instance) settle() {
 	in.lastExit = &spec.ExitInfo{Code: st.Code, Signal: spec.SignalOf(st.Signal), Time: in.exitedAt}
 	if in.state == Stopping {
 		in.move(EvGone, "stopped: "+exit.String(), &exit)
+		in.probationFailed("was stopped before it was ready")
 		for _, w := range in.waiters {
 			w <- nil
 		}
@@ -464,6 +472,15 @@ func (in *instance) afterRun(exit Exit, why string) {
 		in.crash = in.ring.Last(crashTail)
 	}
 	in.move(EvExit, why, &exit)
+	if in.probation != nil {
+		if exit.Failure != "" {
+			in.probationFailed(exit.Failure)
+		} else {
+			in.probationFailed("ended before it was ready (" + why + ")")
+		}
+		in.move(EvRest, "a failed new generation is not restarted; the old instance keeps serving", nil)
+		return
+	}
 	now := time.Now()
 	d := Decide(in.app, in.hist, exit, now, rand.Float64())
 	in.hist = d.History
@@ -504,6 +521,10 @@ func (in *instance) move(ev Event, reason string, exit *Exit) {
 		in.nextTry = time.Time{}
 	}
 	in.state, in.reason = to, reason
+	if to == Online && in.probation != nil {
+		in.probation <- nil
+		in.probation = nil
+	}
 	in.publish() // before any reply, so a caller sees the state it waited for
 	in.sup.record(e)
 	in.log.Debug("transition", "from", e.From, "to", e.To, "reason", reason)

@@ -11,18 +11,26 @@ import (
 )
 
 func sdServe(args []string) {
+	if v := os.Getenv("FAIL_AT_START"); v != "" {
+		fmt.Fprintln(os.Stderr, "sdserve: cannot start: "+v)
+		os.Exit(1)
+	}
 	lns, err := activation.Listeners()
 	if err != nil || (len(lns) == 0 && os.Getenv("LISTEN_FDS") != "") {
 		fmt.Fprintf(os.Stderr, "activation.Listeners: %v (%d listeners)\n", err, len(lns))
 		os.Exit(3)
 	}
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintf(w, "instance %s pid %d\n", os.Getenv("TEND_INSTANCE"), os.Getpid())
+		fmt.Fprintf(w, "instance %s pid %d version %s\n", os.Getenv("TEND_INSTANCE"), os.Getpid(), os.Getenv("VERSION"))
 	})
 	for _, ln := range lns {
 		go http.Serve(ln, h)
 	}
-	if d, err := time.ParseDuration(args[0]); err == nil {
+	delay := args[0]
+	if v := os.Getenv("SDSERVE_DELAY"); v != "" {
+		delay = v
+	}
+	if d, err := time.ParseDuration(delay); err == nil {
 		time.Sleep(d)
 	}
 	sent, err := daemon.SdNotify(false, "READY=1\nSTATUS=serving "+fmt.Sprint(len(lns))+" sockets")

@@ -1,0 +1,129 @@
+package supervisor
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/tend-pm/tend/internal/spec"
+)
+
+// Reload replaces the running instances of what t addresses one
+// generation at a time (DESIGN §9): for each instance, a new one starts
+// on the same sockets; once it is online the old one stops gracefully.
+// parallel instances are replaced at once (at least 1). If a new
+// instance ends or is not ready within ready_timeout, it is stopped, the
+// old one keeps serving, the reload stops there and the error says why.
+// Instances that are not running are simply started. The warnings say
+// when tend cannot promise zero downtime.
+func (s *Supervisor) Reload(t string, parallel int) (warnings []string, err error) {
+	ts, err := s.resolve(t)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.setDesired(ts, spec.DesiredRunning); err != nil {
+		return nil, err
+	}
+	parallel = max(parallel, 1)
+	var errs []error
+	for _, tg := range ts {
+		app := s.appOf(tg.ins[0])
+		if w := noReadiness(app, tg.ins); w != "" {
+			warnings = append(warnings, w)
+		}
+		ids := make([]int, len(tg.ins))
+		for i, in := range tg.ins {
+			ids[i] = in.id
+		}
+		for len(ids) > 0 {
+			batch := ids[:min(parallel, len(ids))]
+			ids = ids[len(batch):]
+			berrs := make([]error, len(batch))
+			var wg sync.WaitGroup
+			for i, id := range batch {
+				wg.Go(func() { berrs[i] = s.reloadOne(app.Name, id) })
+			}
+			wg.Wait()
+			if err := errors.Join(berrs...); err != nil {
+				errs = append(errs, err)
+				break // a bad deploy goes no further
+			}
+		}
+	}
+	return warnings, refused(errors.Join(errs...))
+}
+
+// noReadiness explains why a reload of app cannot promise zero downtime,
+// or returns "".
+func noReadiness(app *spec.App, ins []*instance) string {
+	if app.Ready != spec.ReadyAuto {
+		return ""
+	}
+	for _, in := range ins {
+		if by := in.snap.Load().ReadyBy; by == "ipc" || by == "notify" {
+			return "" // the app says when it is ready
+		}
+	}
+	if len(app.Listen) == 0 {
+		return fmt.Sprintf("%s: reloaded without a shared socket (listen:) or a readiness signal; tend cannot promise zero downtime", app.Name)
+	}
+	return fmt.Sprintf("%s: no readiness signal (ready: auto, and it has sent none): an instance counts as online after min_uptime (%s), which cannot promise zero downtime; have it send ready (IPC) or READY=1 (sd_notify), or set ready_log_line", app.Name, app.MinUptimeD())
+}
+
+// reloadOne replaces instance id of the app named name.
+func (s *Supervisor) reloadOne(name string, id int) error {
+	s.mu.Lock()
+	a, ok := s.apps[name]
+	if !ok || id >= len(a.instances) {
+		s.mu.Unlock()
+		return fmt.Errorf("reload %s:%d: %w", name, id, ErrGone)
+	}
+	old, app := a.instances[id], a.rec.App
+	s.mu.Unlock()
+
+	if st := old.snap.Load().State; !st.Running() || st == Stopping {
+		// Nothing serves: there is nothing to keep up.
+		return old.send(command{kind: cmdRestart, why: "restarted by tend reload (it was not running)"})
+	}
+	fresh := newInstance(s, app, id)
+	result := make(chan error, 1)
+	fresh.probation = result
+	if err := fresh.send(command{kind: cmdStart, why: fmt.Sprintf("new generation by tend reload (replacing pid %d)", old.snap.Load().Pid)}); err != nil {
+		s.quitInstances([]*instance{fresh}, "reload failed")
+		return fmt.Errorf("reload %s:%d: %w", name, id, err)
+	}
+	if err := <-result; err != nil {
+		s.quitInstances([]*instance{fresh}, "reload failed")
+		old.send(command{kind: cmdNote, why: "reload failed; this instance keeps serving: " + err.Error()})
+		return fmt.Errorf("reload %s:%d: the new instance %v; the old one (pid %d) keeps serving", name, id, err, old.snap.Load().Pid)
+	}
+	s.mu.Lock()
+	swapped := false
+	if a, ok := s.apps[name]; ok && id < len(a.instances) && a.instances[id] == old {
+		a.instances[id] = fresh
+		swapped = true
+	}
+	s.mu.Unlock()
+	if !swapped {
+		// The app was deleted, scaled or replaced meanwhile.
+		s.quitInstances([]*instance{fresh}, "its app changed during the reload")
+		return fmt.Errorf("reload %s:%d: the app changed during the reload", name, id)
+	}
+	s.quitInstances([]*instance{old}, "replaced by a new generation (tend reload)")
+	return nil
+}
+
+// probationFailed tells a reload why its new instance failed, with the
+// end of its stderr.
+func (in *instance) probationFailed(why string) {
+	if in.probation == nil {
+		return
+	}
+	msg := why
+	if len(in.crash) > 0 {
+		msg += "; its stderr ended with: " + strings.Join(in.crash[max(0, len(in.crash)-3):], " | ")
+	}
+	in.probation <- fmt.Errorf("%s", msg)
+	in.probation = nil
+}
