@@ -55,6 +55,8 @@ func TestScripts(t *testing.T) {
 			"mode":         fileMode,
 			"signaldaemon": signalDaemon,
 			"ticks":        ticks,
+			"repeat":       repeat,
+			"wrkclean":     wrkClean,
 		},
 		Condition: func(cond string) (bool, error) {
 			switch cond {

@@ -2,14 +2,26 @@ package testutil
 
 import (
 	"fmt"
+	"net"
 	"net/http"
 	"os"
+	"os/signal"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/coreos/go-systemd/v22/activation"
 	"github.com/coreos/go-systemd/v22/daemon"
 )
 
+// sdServe is a server written against go-systemd, as an app would be:
+// it serves HTTP on activation.Listeners() (or binds PORT itself when
+// tend passes no socket), answering "instance N pid P version V"; after
+// DELAY (or $SDSERVE_DELAY) it sends READY=1 and STATUS= with
+// daemon.SdNotify. On SIGTERM it stops accepting, finishes the requests
+// it has, and exits 0, as a well-behaved server does. WATCHDOG "ping"
+// pings at half of WATCHDOG_USEC; "hang" pings for a second, then stops.
+// $FAIL_AT_START makes it exit 1 at once, saying so.
 func sdServe(args []string) {
 	if v := os.Getenv("FAIL_AT_START"); v != "" {
 		fmt.Fprintln(os.Stderr, "sdserve: cannot start: "+v)
@@ -20,12 +32,47 @@ func sdServe(args []string) {
 		fmt.Fprintf(os.Stderr, "activation.Listeners: %v (%d listeners)\n", err, len(lns))
 		os.Exit(3)
 	}
+	if len(lns) == 0 && os.Getenv("PORT") != "" {
+		ln, err := net.Listen("tcp", "127.0.0.1:"+os.Getenv("PORT"))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(3)
+		}
+		lns = append(lns, ln)
+	}
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "instance %s pid %d version %s\n", os.Getenv("TEND_INSTANCE"), os.Getpid(), os.Getenv("VERSION"))
 	})
-	for _, ln := range lns {
-		go http.Serve(ln, h)
+	// open counts connections not yet closed, for the drain at SIGTERM.
+	var open atomic.Int64
+	track := func(c net.Conn, st http.ConnState) {
+		switch st {
+		case http.StateNew:
+			open.Add(1)
+		case http.StateClosed, http.StateHijacked:
+			open.Add(-1)
+		}
 	}
+	var servers []*http.Server
+	for _, ln := range lns {
+		srv := &http.Server{Handler: h, ConnState: track}
+		servers = append(servers, srv)
+		go srv.Serve(ln)
+	}
+	term := make(chan os.Signal, 1)
+	signal.Notify(term, syscall.SIGTERM)
+	go func() {
+		<-term
+		// Stop accepting (the shared socket stays open in tend and the
+		// other instances), let every accepted connection finish, exit.
+		for _, ln := range lns {
+			ln.Close()
+		}
+		for deadline := time.Now().Add(5 * time.Second); open.Load() > 0 && time.Now().Before(deadline); {
+			time.Sleep(5 * time.Millisecond)
+		}
+		os.Exit(0)
+	}()
 	delay := args[0]
 	if v := os.Getenv("SDSERVE_DELAY"); v != "" {
 		delay = v
