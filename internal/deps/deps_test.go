@@ -46,3 +46,18 @@ func TestImportGraph(t *testing.T) {
 		}
 	}
 }
+
+// The packages apps and the shim link import only the standard library.
+func TestStdlibOnly(t *testing.T) {
+	for _, pkg := range []string{"github.com/tend-pm/tend/pkg/tend", mod + "execshim", mod + "ipc", mod + "notify"} {
+		out, err := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", pkg).Output()
+		if err != nil {
+			t.Fatalf("go list -deps %s: %v", pkg, err)
+		}
+		for _, d := range strings.Fields(string(out)) {
+			if d != pkg {
+				t.Errorf("%s imports %s; it must use the standard library only", pkg, d)
+			}
+		}
+	}
+}

@@ -28,7 +28,7 @@ const sendTimeout = 2 * time.Second
 
 // Message is one value a child sent.
 type Message struct {
-	// Type is "ready", "status", "metric", "result", or "message" for
+	// Type is "ready", "status", "stopping", "metric", "result", or "message" for
 	// anything else.
 	Type  string
 	Text  string  // status
@@ -81,7 +81,7 @@ func Decode(line []byte) (m Message, ok bool, err error) {
 			return Message{}, false, nil
 		}
 		switch obj.Type {
-		case "ready", "status", "metric", "result":
+		case "ready", "status", "stopping", "metric", "result":
 			m.Type = obj.Type
 		}
 		m.Text, m.Name, m.Value, m.ID, m.Data = obj.Text, obj.Name, obj.Value, obj.ID, obj.Data

@@ -67,6 +67,8 @@ func (in *instance) readChannel(p *proc.Process, c *ipc.Conn) {
 			sg.kind = sigReady
 		case "status":
 			sg.kind, sg.text = sigStatus, m.Text
+		case "stopping":
+			sg.kind = sigStopping
 		default:
 			sg.kind, sg.text = sigMessage, string(m.Raw)
 		}

@@ -162,6 +162,10 @@ var helpers = map[string]func(args []string){
 	// daemon.SdNotify. WATCHDOG "ping" pings at half of WATCHDOG_USEC;
 	// "hang" pings for a second, then stops.
 	"sdserve": sdServe,
+	// pkgserve: a server written against pkg/tend: HTTP on
+	// tend.Listeners(), then Status and Ready; it answers each message
+	// with {"got": DATA} and exits 0 on a shutdown message.
+	"pkgserve": pkgServe,
 	// uptime D: stay up for duration D, then exit 1.
 	"uptime": func(args []string) {
 		d, _ := time.ParseDuration(args[0])
