@@ -81,3 +81,28 @@ func wrkClean(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("%d of %d requests failed: %s", failed, requests, kinds)
 	}
 }
+
+// pids N URL MIN: N requests to URL (a new connection each) are answered
+// by at least MIN distinct "pid P" responders.
+func pids(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 || neg {
+		ts.Fatalf("usage: pids N URL MIN")
+	}
+	n, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	want, err := strconv.Atoi(args[2])
+	ts.Check(err)
+	re := regexp.MustCompile(`pid (\d+)`)
+	seen := map[string]int{}
+	for range n {
+		out, err := exec.Command("curl", "-s", "-H", "Connection: close", args[1]).Output()
+		ts.Check(err)
+		if m := re.FindSubmatch(out); m != nil {
+			seen[string(m[1])]++
+		}
+	}
+	ts.Logf("responders: %v", seen)
+	if len(seen) < want {
+		ts.Fatalf("%d requests were answered by %d processes; want at least %d", n, len(seen), want)
+	}
+}

@@ -57,6 +57,7 @@ func TestScripts(t *testing.T) {
 			"ticks":        ticks,
 			"repeat":       repeat,
 			"wrkclean":     wrkClean,
+			"pids":         pids,
 		},
 		Condition: func(cond string) (bool, error) {
 			switch cond {

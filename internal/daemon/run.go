@@ -52,7 +52,7 @@ func RunForeground(apps []*spec.App, opts RunOptions) (int, error) {
 	}
 	defer os.RemoveAll(notifyDir)
 	sup := supervisor.New(supervisor.Config{Store: &supervisor.MemStore{}, Spawner: sp, Echo: echo,
-		StartReason: "started by tend run", NotifySocket: filepath.Join(notifyDir, "notify.sock")})
+		StartReason: "started by tend run", NotifySocket: filepath.Join(notifyDir, "notify.sock"), RunDir: notifyDir})
 	feed, unfollow := sup.FollowEvents()
 	defer unfollow()
 

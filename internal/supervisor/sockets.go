@@ -4,12 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/tend-pm/tend/internal/execshim"
 	"github.com/tend-pm/tend/internal/listen"
+	"github.com/tend-pm/tend/internal/nodepreload"
 	"github.com/tend-pm/tend/internal/proc"
 	"github.com/tend-pm/tend/internal/spec"
 )
@@ -113,6 +115,15 @@ func (s *Supervisor) withSockets(app *spec.App, ps proc.Spec) (proc.Spec, error)
 			ports = append(ports, sock.Port)
 		}
 	}
+	if app.IsNode() && len(ports) > 0 && s.runDir != "" {
+		// An unmodified Node app's listen(port) is served from the
+		// passed socket by tend's preload.
+		path, err := nodepreload.Write(filepath.Join(s.runDir, "node"))
+		if err != nil {
+			return ps, err
+		}
+		ps.Env = setEnv(ps.Env, "NODE_OPTIONS", nodepreload.Options(getEnv(ps.Env, "NODE_OPTIONS"), path))
+	}
 	ps.Env = setEnv(ps.Env, "LISTEN_FDS", strconv.Itoa(len(socks)))
 	ps.Env = setEnv(ps.Env, "LISTEN_FDNAMES", strings.Join(names, ":"))
 	if len(ports) == 1 {
@@ -131,6 +142,16 @@ func (s *Supervisor) withSockets(app *spec.App, ps proc.Spec) (proc.Spec, error)
 	ps.Path = self
 	ps.Argv = append([]string{"tend", execshim.Arg, target}, ps.Argv...)
 	return ps, nil
+}
+
+// getEnv returns k's value in a KEY=VALUE list.
+func getEnv(env []string, k string) string {
+	for _, kv := range slices.Backward(env) {
+		if v, ok := strings.CutPrefix(kv, k+"="); ok {
+			return v
+		}
+	}
+	return ""
 }
 
 // setEnv sets k in a KEY=VALUE list, replacing an earlier value.

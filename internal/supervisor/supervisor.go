@@ -34,6 +34,9 @@ type Config struct {
 	// NotifySocket, if set, is where the sd_notify socket is made
 	// (NOTIFY_SOCKET of every instance).
 	NotifySocket string
+	// RunDir is where tend writes files apps read (the Node preload);
+	// default Home.
+	RunDir string
 }
 
 // Supervisor owns the apps and their instances.
@@ -60,6 +63,7 @@ type Supervisor struct {
 	byPid      map[int]run
 	notify     *notify.Server
 	notifyPath string
+	runDir     string
 
 	quit chan struct{}
 	wg   sync.WaitGroup
@@ -84,6 +88,10 @@ func New(cfg Config) *Supervisor {
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
+	}
+	s.runDir = cfg.RunDir
+	if s.runDir == "" {
+		s.runDir = cfg.Home
 	}
 	if cfg.NotifySocket != "" {
 		srv, err := notify.Listen(cfg.NotifySocket)

@@ -1,0 +1,47 @@
+// tend's preload for Node apps in cluster mode (loaded with --require).
+// tend binds the app's listen: sockets once and passes them as fds 3…
+// (LISTEN_FDS, LISTEN_FDNAMES such as tcp-3000). An unmodified app calls
+// server.listen(port); this turns that into server.listen({fd}) on the
+// passed socket, so every instance shares it, and tells tend the instance
+// is ready once it listens. Other listens, and child processes, are left
+// alone.
+'use strict';
+const net = require('net');
+
+const count = parseInt(process.env.LISTEN_FDS || '0', 10);
+if (count > 0 && process.env.LISTEN_PID === String(process.pid)) {
+  const byPort = new Map();
+  (process.env.LISTEN_FDNAMES || '').split(':').forEach((name, i) => {
+    const m = /^tcp-(\d+)$/.exec(name);
+    if (m && i < count && !byPort.has(Number(m[1]))) byPort.set(Number(m[1]), 3 + i);
+  });
+  // Children must not take the sockets again.
+  delete process.env.LISTEN_FDS;
+  delete process.env.LISTEN_PID;
+  delete process.env.LISTEN_FDNAMES;
+
+  const portOf = (args) => {
+    const a = args[0];
+    if (typeof a === 'number') return a;
+    if (typeof a === 'string' && /^\d+$/.test(a)) return Number(a);
+    if (a && typeof a === 'object' && a.fd === undefined && a.path === undefined && a.port !== undefined) {
+      return Number(a.port);
+    }
+    return undefined;
+  };
+  let toldReady = false;
+  const listen = net.Server.prototype.listen;
+  net.Server.prototype.listen = function (...args) {
+    const port = portOf(args);
+    const fd = port === undefined ? undefined : byPort.get(port);
+    if (fd === undefined) return listen.apply(this, args);
+    const cb = typeof args[args.length - 1] === 'function' ? args[args.length - 1] : undefined;
+    this.once('listening', () => {
+      if (!toldReady && typeof process.send === 'function') {
+        toldReady = true;
+        process.send('ready');
+      }
+    });
+    return cb ? listen.call(this, { fd }, cb) : listen.call(this, { fd });
+  };
+}
