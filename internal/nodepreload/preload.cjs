@@ -30,12 +30,27 @@ if (count > 0 && process.env.LISTEN_PID === String(process.pid)) {
     return undefined;
   };
   let toldReady = false;
+  const servers = new Set();
+  // A graceful stop for apps that do not handle SIGTERM themselves: stop
+  // accepting (the shared socket stays open for the other instances),
+  // let the requests in progress finish, then exit. Node's default would
+  // end them mid-request.
+  process.on('SIGTERM', function onTerm() {
+    if (process.listenerCount('SIGTERM') > 1) return; // the app's own handler decides
+    let open = servers.size;
+    if (open === 0) process.exit(0);
+    for (const s of servers) {
+      s.close(() => { if (--open === 0) process.exit(0); });
+      if (typeof s.closeIdleConnections === 'function') s.closeIdleConnections();
+    }
+  });
   const listen = net.Server.prototype.listen;
   net.Server.prototype.listen = function (...args) {
     const port = portOf(args);
     const fd = port === undefined ? undefined : byPort.get(port);
     if (fd === undefined) return listen.apply(this, args);
     const cb = typeof args[args.length - 1] === 'function' ? args[args.length - 1] : undefined;
+    servers.add(this);
     this.once('listening', () => {
       if (!toldReady && typeof process.send === 'function') {
         toldReady = true;
