@@ -6,6 +6,7 @@
 package listen
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -25,6 +26,8 @@ type Socket struct {
 	Name string
 	// Port is the TCP port, 0 for a unix socket.
 	Port int
+	// ReusePort is set on a socket bound with SO_REUSEPORT.
+	ReusePort bool
 
 	ln   net.Listener
 	file *os.File // the fd handed to children; the daemon keeps its own
@@ -65,15 +68,29 @@ func Parse(addr string) (network, address string, err error) {
 
 // Bind binds addr. A TCP port already in use is reported with the pid and
 // command of its holder when it can be found.
-func Bind(addr string) (*Socket, error) {
+func Bind(addr string) (*Socket, error) { return bind(addr, false) }
+
+// BindReusePort binds a TCP addr with SO_REUSEPORT, so that several such
+// sockets (one per instance, listen_mode: reuseport) share the port and
+// the kernel spreads connections between them.
+func BindReusePort(addr string) (*Socket, error) { return bind(addr, true) }
+
+func bind(addr string, reusePort bool) (*Socket, error) {
 	network, address, err := Parse(addr)
 	if err != nil {
 		return nil, err
 	}
 	if network == "unix" {
+		if reusePort {
+			return nil, fmt.Errorf("listen %s: listen_mode reuseport needs a tcp:// address", addr)
+		}
 		removeStale(address)
 	}
-	ln, err := net.Listen(network, address)
+	var lc net.ListenConfig
+	if reusePort {
+		lc.Control = setReusePort
+	}
+	ln, err := lc.Listen(context.Background(), network, address)
 	if err != nil {
 		if errors.Is(err, syscall.EADDRINUSE) {
 			return nil, fmt.Errorf("listen %s: address already in use%s", addr, holder(network, address))
@@ -92,7 +109,7 @@ func Bind(addr string) (*Socket, error) {
 		ln.Close()
 		return nil, fmt.Errorf("listen %s: %w", addr, err)
 	}
-	s := &Socket{Addr: addr, ln: ln, file: f}
+	s := &Socket{Addr: addr, ln: ln, file: f, ReusePort: reusePort}
 	if t, ok := ln.Addr().(*net.TCPAddr); ok {
 		s.Port = t.Port
 		s.Name = "tcp-" + strconv.Itoa(t.Port)

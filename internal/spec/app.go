@@ -246,6 +246,13 @@ func (a *App) Validate() error {
 	oneOf("ready", a.Ready, ReadyAuto, ReadyIPC, ReadyNotify, ReadyLog)
 	oneOf("ipc", a.IPC, IPCAuto, IPCNode, IPCJSON, IPCOff)
 	oneOf("listen_mode", a.ListenMode, ListenShared, ListenReusePort)
+	if a.ListenMode == ListenReusePort {
+		for _, l := range a.Listen {
+			if !strings.HasPrefix(l, "tcp") {
+				bad("app %q: listen_mode reuseport needs tcp:// addresses, not %s", a.Name, l)
+			}
+		}
+	}
 	if a.ReadyLogLine != "" {
 		if _, err := regexp.Compile(a.ReadyLogLine); err != nil {
 			bad("app %q: ready_log_line: %v", a.Name, err)

@@ -340,7 +340,7 @@ func (in *instance) start() {
 	}
 	ps := proc.Spec{Argv: app.Argv(), Dir: app.Cwd, Env: env, Stdout: outW, Stderr: errW}
 	if len(app.Listen) > 0 {
-		ps, err = in.sup.withSockets(app, ps)
+		ps, err = in.sup.withSockets(app, in.id, ps)
 	}
 	var conn *ipc.Conn
 	var childEnd *os.File

@@ -17,10 +17,34 @@ import (
 )
 
 // sockets are the bound listen addresses of every app, kept across the
-// apps' restarts; guarded by smu.
+// apps' restarts and reloads; guarded by smu. With listen_mode reuseport,
+// instance 0 has the socket under the address and instance N under
+// "address#N", each its own SO_REUSEPORT socket, so a reload's new
+// generation of an instance takes over that instance's accept queue.
 type sockets struct {
 	byAddr map[string]*listen.Socket
-	owner  map[string]string // addr → app name
+	owner  map[string]string // key → app name
+}
+
+// sockKey is the key of instance id's socket for addr.
+func sockKey(app *spec.App, addr string, id int) string {
+	if app.ListenMode != spec.ListenReusePort || id == 0 {
+		return addr
+	}
+	return addr + "#" + strconv.Itoa(id)
+}
+
+// addrOf is the address of a key.
+func addrOf(key string) string {
+	addr, _, _ := strings.Cut(key, "#")
+	return addr
+}
+
+func bindFor(app *spec.App, addr string) (*listen.Socket, error) {
+	if app.ListenMode == spec.ListenReusePort {
+		return listen.BindReusePort(addr)
+	}
+	return listen.Bind(addr)
 }
 
 // bind binds the listen addresses of apps that are not bound yet. An
@@ -36,10 +60,15 @@ func (s *Supervisor) bind(apps []*spec.App) error {
 			if owner, ok := s.socks.owner[addr]; ok {
 				if owner != a.Name {
 					errs = append(errs, fmt.Errorf("app %q: listen %s: already used by app %q", a.Name, addr, owner))
+					continue
 				}
-				continue
+				if s.socks.byAddr[addr].ReusePort == (a.ListenMode == spec.ListenReusePort) {
+					continue
+				}
+				// listen_mode changed: bind again in the new mode.
+				s.closeAddr(addr)
 			}
-			sock, err := listen.Bind(addr)
+			sock, err := bindFor(a, addr)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("app %q: %w", a.Name, err))
 				continue
@@ -61,9 +90,31 @@ func (s *Supervisor) bind(apps []*spec.App) error {
 func (s *Supervisor) release(name string, keep []string) {
 	s.smu.Lock()
 	defer s.smu.Unlock()
-	for addr, owner := range s.socks.owner {
-		if owner == name && !slices.Contains(keep, addr) {
-			s.closeSocket(addr)
+	for key, owner := range s.socks.owner {
+		if owner == name && !slices.Contains(keep, addrOf(key)) {
+			s.closeSocket(key)
+		}
+	}
+}
+
+// closeAddr closes every socket of addr (all instances').
+func (s *Supervisor) closeAddr(addr string) {
+	for key := range s.socks.byAddr {
+		if addrOf(key) == addr {
+			s.closeSocket(key)
+		}
+	}
+}
+
+// releaseInstances closes the reuseport sockets of instances from id n
+// up (scaled down).
+func (s *Supervisor) releaseInstances(app *spec.App, n int) {
+	s.smu.Lock()
+	defer s.smu.Unlock()
+	for key, owner := range s.socks.owner {
+		_, idText, ok := strings.Cut(key, "#")
+		if id, err := strconv.Atoi(idText); ok && err == nil && owner == app.Name && id >= n {
+			s.closeSocket(key)
 		}
 	}
 }
@@ -84,15 +135,24 @@ func (s *Supervisor) closeSockets() {
 	}
 }
 
-// socketsOf returns app's sockets in declared order.
-func (s *Supervisor) socketsOf(app *spec.App) ([]*listen.Socket, error) {
+// socketsOf returns instance id's sockets of app in declared order,
+// binding an instance's own SO_REUSEPORT socket on first use.
+func (s *Supervisor) socketsOf(app *spec.App, id int) ([]*listen.Socket, error) {
 	s.smu.Lock()
 	defer s.smu.Unlock()
 	out := make([]*listen.Socket, 0, len(app.Listen))
 	for _, addr := range app.Listen {
-		sock, ok := s.socks.byAddr[addr]
-		if !ok || s.socks.owner[addr] != app.Name {
+		if s.socks.owner[addr] != app.Name {
 			return nil, fmt.Errorf("listen %s: not bound", addr)
+		}
+		key := sockKey(app, addr, id)
+		sock, ok := s.socks.byAddr[key]
+		if !ok {
+			var err error
+			if sock, err = listen.BindReusePort(addr); err != nil {
+				return nil, err
+			}
+			s.socks.byAddr[key], s.socks.owner[key] = sock, app.Name
 		}
 		out = append(out, sock)
 	}
@@ -101,8 +161,8 @@ func (s *Supervisor) socketsOf(app *spec.App) ([]*listen.Socket, error) {
 
 // withSockets turns a spawn of app into one through the exec shim with
 // app's sockets as fds 3… and the LISTEN_* variables (DESIGN §6).
-func (s *Supervisor) withSockets(app *spec.App, ps proc.Spec) (proc.Spec, error) {
-	socks, err := s.socketsOf(app)
+func (s *Supervisor) withSockets(app *spec.App, id int, ps proc.Spec) (proc.Spec, error) {
+	socks, err := s.socketsOf(app, id)
 	if err != nil {
 		return ps, err
 	}

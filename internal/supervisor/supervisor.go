@@ -573,6 +573,7 @@ func (s *Supervisor) Scale(name string, n int) error {
 		in.send(command{kind: cmdUpdate, app: r.App})
 	}
 	s.quitInstances(removed, fmt.Sprintf("scaled down to %d", n))
+	s.releaseInstances(r.App, n)
 	if run {
 		return s.startInstances(added, fmt.Sprintf("scaled up to %d", n))
 	}
