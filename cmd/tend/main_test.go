@@ -28,6 +28,17 @@ func TestMain(m *testing.M) {
 	})
 }
 
+// goEnv is the go command's cache locations, for scripts that build.
+var goEnv = func() map[string]string {
+	out := map[string]string{}
+	for _, k := range []string{"GOCACHE", "GOMODCACHE", "GOPATH"} {
+		if v, err := exec.Command("go", "env", k).Output(); err == nil {
+			out[k] = strings.TrimSpace(string(v))
+		}
+	}
+	return out
+}()
+
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
@@ -39,6 +50,10 @@ func TestScripts(t *testing.T) {
 				return err
 			}
 			env.Setenv("REPO", repo)
+			// Scripts that build an example share the caller's Go caches.
+			for k, v := range goEnv {
+				env.Setenv(k, v)
+			}
 			env.Defer(func() { stopDaemon(t, home) })
 			return nil
 		},
