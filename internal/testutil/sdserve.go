@@ -53,10 +53,8 @@ func sdServe(args []string) {
 			open.Add(-1)
 		}
 	}
-	var servers []*http.Server
 	for _, ln := range lns {
 		srv := &http.Server{Handler: h, ConnState: track}
-		servers = append(servers, srv)
 		go srv.Serve(ln)
 	}
 	term := make(chan os.Signal, 1)
