@@ -260,7 +260,13 @@ func countApp(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	want, err := strconv.Atoi(args[1])
 	ts.Check(err)
+	// Scripts run in parallel and may name apps alike: count only the
+	// processes under this script's daemon.
 	marker := []byte("\x00TEND_APP=" + args[0] + "\x00")
+	b, err := os.ReadFile(filepath.Join(ts.Getenv("TEND_HOME"), "daemon.lock"))
+	ts.Check(err)
+	daemon, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	ts.Check(err)
 	n := 0
 	ents, _ := os.ReadDir("/proc")
 	for _, e := range ents {
@@ -269,13 +275,36 @@ func countApp(ts *testscript.TestScript, neg bool, args []string) {
 			continue
 		}
 		env, err := os.ReadFile("/proc/" + e.Name() + "/environ")
-		if err == nil && bytes.Contains(append([]byte{0}, env...), marker) {
+		env = append([]byte{0}, env...)
+		if err == nil && bytes.Contains(env, marker) && descends(pid, daemon) {
 			n++
 		}
 	}
 	if (n == want) == neg {
 		ts.Fatalf("%d processes of app %s, want %d", n, args[0], want)
 	}
+}
+
+// descends reports whether pid is a descendant of root.
+func descends(pid, root int) bool {
+	for range 32 {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			return false
+		}
+		// The fields after the command name: state, then ppid.
+		f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+		if len(f) < 2 {
+			return false
+		}
+		if pid, err = strconv.Atoi(f[1]); err != nil || pid <= 1 {
+			return false
+		}
+		if pid == root {
+			return true
+		}
+	}
+	return false
 }
 
 // killppid SIGNAL PIDFILE: send SIGNAL (TERM, INT, HUP…) to the parent of

@@ -165,6 +165,9 @@ func TestStopLeavesNoProcessOfTheTree(t *testing.T) {
 func TestCrashLoopBacksOffThenGivesUp(t *testing.T) {
 	s, st := newSup(t)
 	a := helperApp("crash", "exit", "1", "boom")
+	// Every run counts as fast however slow a loaded machine makes it.
+	long := spec.Duration(10 * time.Second)
+	a.MinUptime = &long
 	a.MaxRestarts = 3
 	a.RestartWindow = spec.Duration(time.Minute)
 	if err := s.Add([]*spec.App{a}, false); err != nil {
