@@ -3,6 +3,7 @@ package supervisor
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -101,6 +102,9 @@ func (s *Supervisor) reloadOne(name string, id int) error {
 	s.mu.Lock()
 	swapped := false
 	if a, ok := s.apps[name]; ok && id < len(a.instances) && a.instances[id] == old {
+		// Copy on write: readers iterate the slice they took under mu
+		// after releasing it.
+		a.instances = slices.Clone(a.instances)
 		a.instances[id] = fresh
 		swapped = true
 	}
