@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -40,17 +41,29 @@ func sdServe(args []string) {
 		}
 		lns = append(lns, ln)
 	}
+	var draining atomic.Bool
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if draining.Load() {
+			// The client learns to reconnect, instead of finding its
+			// keep-alive connection closed under its next request.
+			w.Header().Set("Connection", "close")
+		}
 		fmt.Fprintf(w, "instance %s pid %d version %s\n", os.Getenv("TEND_INSTANCE"), os.Getpid(), os.Getenv("VERSION"))
 	})
-	// open counts connections not yet closed, for the drain at SIGTERM.
-	var open atomic.Int64
+	// conns are the connections not yet closed, with when each went
+	// idle (zero while busy), for the drain at SIGTERM.
+	var mu sync.Mutex
+	conns := map[net.Conn]time.Time{}
 	track := func(c net.Conn, st http.ConnState) {
+		mu.Lock()
+		defer mu.Unlock()
 		switch st {
-		case http.StateNew:
-			open.Add(1)
+		case http.StateNew, http.StateActive:
+			conns[c] = time.Time{}
+		case http.StateIdle:
+			conns[c] = time.Now()
 		case http.StateClosed, http.StateHijacked:
-			open.Add(-1)
+			delete(conns, c)
 		}
 	}
 	for _, ln := range lns {
@@ -62,11 +75,25 @@ func sdServe(args []string) {
 	go func() {
 		<-term
 		// Stop accepting (the shared socket stays open in tend and the
-		// other instances), let every accepted connection finish, exit.
+		// other instances); answer each connection's next request with
+		// Connection: close; close connections idle for a while; exit
+		// when none is left.
+		draining.Store(true)
 		for _, ln := range lns {
 			ln.Close()
 		}
-		for deadline := time.Now().Add(5 * time.Second); open.Load() > 0 && time.Now().Before(deadline); {
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); {
+			mu.Lock()
+			left := len(conns)
+			for c, idle := range conns {
+				if !idle.IsZero() && time.Since(idle) > 500*time.Millisecond {
+					c.Close()
+				}
+			}
+			mu.Unlock()
+			if left == 0 {
+				break
+			}
 			time.Sleep(5 * time.Millisecond)
 		}
 		os.Exit(0)
