@@ -31,17 +31,23 @@ if (count > 0 && process.env.LISTEN_PID === String(process.pid)) {
   };
   let toldReady = false;
   const servers = new Set();
+  let draining = false;
   // A graceful stop for apps that do not handle SIGTERM themselves: stop
   // accepting (the shared socket stays open for the other instances),
-  // let the requests in progress finish, then exit. Node's default would
-  // end them mid-request.
+  // answer each keep-alive connection's next request with Connection:
+  // close, close connections idle for 500 ms, and exit once none is
+  // left. Node's default would end requests mid-way, and server.close()
+  // alone closes idle connections at once, under a client's next request.
   process.on('SIGTERM', function onTerm() {
     if (process.listenerCount('SIGTERM') > 1) return; // the app's own handler decides
+    draining = true;
     let open = servers.size;
     if (open === 0) process.exit(0);
     for (const s of servers) {
+      const closeIdle = typeof s.closeIdleConnections === 'function' ? s.closeIdleConnections.bind(s) : null;
+      s.closeIdleConnections = () => {}; // keep close() from cutting idle connections now
       s.close(() => { if (--open === 0) process.exit(0); });
-      if (typeof s.closeIdleConnections === 'function') s.closeIdleConnections();
+      if (closeIdle) setInterval(closeIdle, 500).unref();
     }
   });
   const listen = net.Server.prototype.listen;
@@ -51,6 +57,10 @@ if (count > 0 && process.env.LISTEN_PID === String(process.pid)) {
     if (fd === undefined) return listen.apply(this, args);
     const cb = typeof args[args.length - 1] === 'function' ? args[args.length - 1] : undefined;
     servers.add(this);
+    // First in line, so that it runs before the app writes headers.
+    this.prependListener('request', (req, res) => {
+      if (draining) res.shouldKeepAlive = false; // Connection: close
+    });
     this.once('listening', () => {
       if (!toldReady && typeof process.send === 'function') {
         toldReady = true;
