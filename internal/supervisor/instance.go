@@ -61,11 +61,12 @@ const (
 )
 
 type command struct {
-	kind  cmdKind
-	app   *spec.App
-	sig   syscall.Signal
-	why   string
-	reply chan error
+	kind      cmdKind
+	probation chan error // cmdStart of a reload's new instance
+	app       *spec.App
+	sig       syscall.Signal
+	why       string
+	reply     chan error
 }
 
 // instance is one running copy of an app. Its fields below the line are
@@ -127,7 +128,7 @@ type instance struct {
 	msgWindow  time.Time
 	msgCount   int
 	msgDropped int
-	// probation, set by a reload before the first start, hears whether
+	// probation, handed over by a reload's start command, hears whether
 	// this new instance came online (nil) or failed first.
 	probation chan error
 }
@@ -189,10 +190,7 @@ func (in *instance) run() {
 		case sg := <-in.inbox:
 			in.onSignal(sg)
 		case <-in.readyC:
-			in.readyC = nil
-			in.readyVia = "min_uptime"
-			in.move(EvReady, fmt.Sprintf("up for %s", in.app.MinUptimeD()), nil)
-			in.armWatchdog()
+			in.becomeReady("min_uptime", fmt.Sprintf("up for %s", in.app.MinUptimeD()))
 		case <-in.readyTimeoutC:
 			in.readyTimeoutC = nil
 			in.failRun(fmt.Sprintf("not ready within %s (ready: %s)", in.app.ReadyTimeout, in.app.Ready))
@@ -221,6 +219,9 @@ func (in *instance) run() {
 func (in *instance) handle(c command) {
 	switch c.kind {
 	case cmdStart:
+		if c.probation != nil {
+			in.probation = c.probation
+		}
 		c.reply <- in.startCmd(c.why)
 	case cmdStop, cmdQuit:
 		in.quitting = in.quitting || c.kind == cmdQuit
@@ -278,7 +279,7 @@ func (in *instance) stop(why string, reply chan error) {
 	case Starting, Online:
 		in.stopReason = why
 		in.move(EvStop, why, nil)
-		in.readyC, in.readyTimeoutC, in.watchdogC = nil, nil, nil
+		in.dropRunTimers()
 		in.askToStop()
 		// The main process may already be gone (a tree still draining).
 		in.settle()
@@ -319,7 +320,7 @@ func (in *instance) failRun(why string) {
 		return
 	}
 	in.failure = why
-	in.readyC, in.readyTimeoutC, in.watchdogC = nil, nil, nil
+	in.dropRunTimers()
 	in.note(why + ": stopping the run")
 	in.askToStop()
 }
@@ -393,9 +394,7 @@ func (in *instance) start() {
 	case d > 0:
 		in.readyC = time.After(d)
 	default:
-		in.readyVia = "min_uptime"
-		in.move(EvReady, "started (min_uptime 0)", nil)
-		in.armWatchdog()
+		in.becomeReady("min_uptime", "started (min_uptime 0)")
 	}
 }
 
@@ -407,7 +406,7 @@ func (in *instance) failStart(err error) {
 
 func (in *instance) onProcDone() {
 	in.exitedAt = time.Now()
-	in.readyC, in.readyTimeoutC, in.watchdogC = nil, nil, nil
+	in.dropRunTimers()
 	if in.state != Stopping {
 		// The main process ended on its own: what it left behind is an
 		// orphan now. No orphans (DESIGN §1), so end them.

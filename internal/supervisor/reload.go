@@ -89,8 +89,8 @@ func (s *Supervisor) reloadOne(name string, id int) error {
 	}
 	fresh := newInstance(s, app, id)
 	result := make(chan error, 1)
-	fresh.probation = result
-	if err := fresh.send(command{kind: cmdStart, why: fmt.Sprintf("new generation by tend reload (replacing pid %d)", old.snap.Load().Pid)}); err != nil {
+	why := fmt.Sprintf("new generation by tend reload (replacing pid %d)", old.snap.Load().Pid)
+	if err := fresh.send(command{kind: cmdStart, why: why, probation: result}); err != nil {
 		s.quitInstances([]*instance{fresh}, "reload failed")
 		return fmt.Errorf("reload %s:%d: %w", name, id, err)
 	}

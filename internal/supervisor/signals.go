@@ -145,21 +145,23 @@ func (in *instance) readyBy(src string) {
 	if rule != src && !(rule == spec.ReadyAuto && src != "log") {
 		return
 	}
-	in.readyC, in.readyTimeoutC = nil, nil
-	in.readyVia = src
-	in.move(EvReady, "ready ("+src+")", nil)
-	in.armWatchdog()
+	in.becomeReady(src, "ready ("+src+")")
 }
 
-// armWatchdog starts the watchdog once an instance is online.
-func (in *instance) armWatchdog() {
-	if in.app.Watchdog > 0 && in.usesNotify() {
+// becomeReady moves a starting instance online, by via (ipc, notify,
+// log or min_uptime), and starts the watchdog when there is one.
+func (in *instance) becomeReady(via, reason string) {
+	in.readyC, in.readyTimeoutC = nil, nil
+	in.readyVia = via
+	in.move(EvReady, reason, nil)
+	if in.app.Watchdog > 0 && in.sup.notifyPath != "" {
 		in.watchdogC = time.After(in.app.Watchdog.D())
 	}
 }
 
-func (in *instance) usesNotify() bool {
-	return in.sup.notifyPath != ""
+// dropRunTimers stops the waits that belong to a live run.
+func (in *instance) dropRunTimers() {
+	in.readyC, in.readyTimeoutC, in.watchdogC = nil, nil, nil
 }
 
 // channelEnv adds the IPC variables for a child whose channel is fd.

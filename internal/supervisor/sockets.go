@@ -178,7 +178,7 @@ func (s *Supervisor) withSockets(app *spec.App, id int, ps proc.Spec) (proc.Spec
 	if app.IsNode() && len(ports) > 0 && s.runDir != "" {
 		// An unmodified Node app's listen(port) is served from the
 		// passed socket by tend's preload.
-		path, err := nodepreload.Write(filepath.Join(s.runDir, "node"))
+		path, err := s.preload()
 		if err != nil {
 			return ps, err
 		}
@@ -202,6 +202,15 @@ func (s *Supervisor) withSockets(app *spec.App, id int, ps proc.Spec) (proc.Spec
 	ps.Path = self
 	ps.Argv = append([]string{"tend", execshim.Arg, target}, ps.Argv...)
 	return ps, nil
+}
+
+// preload writes the Node preload into the run directory the first time
+// an app needs it, not at every start.
+func (s *Supervisor) preload() (string, error) {
+	s.preloadOnce.Do(func() {
+		s.preloadPath, s.preloadErr = nodepreload.Write(filepath.Join(s.runDir, "node"))
+	})
+	return s.preloadPath, s.preloadErr
 }
 
 // getEnv returns k's value in a KEY=VALUE list.

@@ -65,6 +65,10 @@ type Supervisor struct {
 	notifyPath string
 	runDir     string
 
+	preloadOnce sync.Once
+	preloadPath string
+	preloadErr  error
+
 	quit chan struct{}
 	wg   sync.WaitGroup
 }
