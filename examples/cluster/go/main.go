@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -35,21 +36,34 @@ func main() {
 		}
 		lns = append(lns, ln)
 	}
-	// open counts accepted connections not yet closed: a stop waits for
-	// them after closing the listeners. (http.Server.Shutdown dropped a
-	// few accepted connections per stop on a shared socket in tend's
-	// tests; this does not.)
-	var open atomic.Int64
+	// On SIGTERM the server drains: it stops accepting (the shared socket
+	// stays open in tend and the other instances), answers each
+	// keep-alive connection's next request with Connection: close, and
+	// closes only connections idle for 500ms, so no client finds its
+	// connection closed under a request it just sent. (Go's
+	// SetKeepAlivesEnabled(false) and Shutdown close idle connections at
+	// once, and Shutdown dropped a few accepted connections per stop on a
+	// shared socket in tend's tests.)
+	var stopping atomic.Bool
+	var mu sync.Mutex
+	conns := map[net.Conn]time.Time{} // open connections: when each went idle, zero while busy
 	srv := &http.Server{
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if stopping.Load() {
+				w.Header().Set("Connection", "close")
+			}
 			fmt.Fprintf(w, "go instance %s pid %d\n", os.Getenv("TEND_INSTANCE"), os.Getpid())
 		}),
 		ConnState: func(c net.Conn, st http.ConnState) {
+			mu.Lock()
+			defer mu.Unlock()
 			switch st {
-			case http.StateNew:
-				open.Add(1)
+			case http.StateNew, http.StateActive:
+				conns[c] = time.Time{}
+			case http.StateIdle:
+				conns[c] = time.Now()
 			case http.StateClosed, http.StateHijacked:
-				open.Add(-1)
+				delete(conns, c)
 			}
 		},
 	}
@@ -64,12 +78,22 @@ func main() {
 	signal.Notify(term, syscall.SIGTERM, syscall.SIGINT)
 	<-term
 	tend.Stopping()
-	srv.SetKeepAlivesEnabled(false)
+	stopping.Store(true)
 	for _, ln := range lns {
-		ln.Close() // the shared socket stays open in tend and the other instances
+		ln.Close()
 	}
-	for deadline := time.Now().Add(10 * time.Second); open.Load() > 0 && time.Now().Before(deadline); {
-		time.Sleep(5 * time.Millisecond)
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		mu.Lock()
+		left := len(conns)
+		for c, idle := range conns {
+			if !idle.IsZero() && time.Since(idle) > 500*time.Millisecond {
+				c.Close()
+			}
+		}
+		mu.Unlock()
+		if left == 0 {
+			break
+		}
 	}
 	log.Print("go: drained, bye")
 }
