@@ -91,7 +91,6 @@ tend_down() { tend daemon stop >/dev/null; rm -rf "$TEND_HOME"; unset TEND_HOME;
 for mode in shared reuseport; do
 	for n in 1 2; do
 		[ $smoke = 1 ] && [ $mode = reuseport ] && continue
-		[ $mode = reuseport ] && [ $n = 1 ] && continue
 		tend_up nc $n "$node" --listen-mode $mode
 		line="node, tend $mode ×$n: $(rps) req/s"
 		if [ $n = 2 ]; then
