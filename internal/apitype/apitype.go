@@ -70,6 +70,7 @@ type Change struct {
 	App    string   `json:"app"`
 	Action string   `json:"action"` // added, changed, removed, unchanged
 	Fields []string `json:"fields,omitempty"`
+	How    string   `json:"how,omitempty"` // changed: reload or restart
 }
 
 // ActionRequest is POST /v1/apps/{target}/{action}.

@@ -20,11 +20,14 @@ func newApplyCmd() *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "apply <file>",
-		Short: "Make the running apps match a file: start the new, restart the changed, delete the gone; --dry-run shows the plan",
+		Short: "Make the running apps match a file: start the new, reload or restart the changed, delete the gone; --dry-run shows the plan",
 		Long: `Compare an ecosystem file with the running apps and change only what
-differs: apps new in the file start, apps whose definition changed restart
-with it, apps that came from this file and left it are deleted, the rest
-are left alone. Running it twice changes nothing the second time. The plan
+differs: apps new in the file start; apps whose definition changed take
+it by a rolling reload when they run on tend's sockets (listen:, same
+listen_mode), as tend reload does, and restart otherwise; apps that came
+from this file and left it are deleted; the rest are left alone. A
+reload that fails leaves the old generation serving and the old
+definition in place, and apply exits 1. Running it twice changes nothing the second time. The plan
 names the keys that differ, never their values.`,
 		Args: exactArgs(1, "one ecosystem file"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -68,6 +71,12 @@ func printPlan(plan []apitype.Change, dryRun bool) {
 		what := c.Action
 		if len(c.Fields) > 0 {
 			what += ": " + strings.Join(c.Fields, ", ")
+		}
+		switch c.How {
+		case "reload":
+			what += " (rolling reload)"
+		case "restart":
+			what += " (restart)"
 		}
 		fmt.Fprintf(tw, "%s %s\t%s\n", marks[c.Action], c.App, what)
 	}

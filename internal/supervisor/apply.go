@@ -12,6 +12,9 @@ type Change struct {
 	App    string   `json:"app"`
 	Action string   `json:"action"` // added, changed, removed, unchanged
 	Fields []string `json:"fields,omitempty"`
+	// How a changed app takes its new spec: "reload" (a rolling reload,
+	// for a running app on tend's sockets) or "restart".
+	How string `json:"how,omitempty"`
 }
 
 // Plan compares apps (all read from the file source) with the live apps:
@@ -35,7 +38,11 @@ func (s *Supervisor) Plan(apps []*spec.App, source string) ([]Change, error) {
 		case !ok:
 			plan = append(plan, Change{App: a.Name, Action: "added"})
 		case len(spec.Diff(old.rec.App, a)) > 0:
-			plan = append(plan, Change{App: a.Name, Action: "changed", Fields: spec.Diff(old.rec.App, a)})
+			how := "restart"
+			if reloadable(old, a) {
+				how = "reload"
+			}
+			plan = append(plan, Change{App: a.Name, Action: "changed", Fields: spec.Diff(old.rec.App, a), How: how})
 		default:
 			plan = append(plan, Change{App: a.Name, Action: "unchanged"})
 		}
@@ -48,9 +55,27 @@ func (s *Supervisor) Plan(apps []*spec.App, source string) ([]Change, error) {
 	return plan, nil
 }
 
-// Apply carries out a plan: starts the added apps, restarts the changed
-// ones with their new spec, deletes the removed ones, and leaves the
-// unchanged alone. Running it twice changes nothing the second time.
+// reloadable says whether live app old can take spec a by a rolling
+// reload: it runs and serves on tend's sockets, in the same listen_mode
+// (a reuseport socket cannot join a port a plain one holds). Other
+// changes restart: an app that binds its own port could not run two
+// generations at once.
+func reloadable(old *app, a *spec.App) bool {
+	if old.rec.Desired != spec.DesiredRunning || len(old.rec.App.Listen) == 0 || len(a.Listen) == 0 || old.rec.App.ListenMode != a.ListenMode {
+		return false
+	}
+	for _, in := range old.instances {
+		if in.snap.Load().State.Running() {
+			return true
+		}
+	}
+	return false
+}
+
+// Apply carries out a plan: starts the added apps, reloads or restarts
+// the changed ones into their new spec, deletes the removed ones, and
+// leaves the unchanged alone. Running it twice changes nothing the second
+// time.
 func (s *Supervisor) Apply(apps []*spec.App, source string) ([]Change, error) {
 	plan, err := s.Plan(apps, source)
 	if err != nil {
@@ -60,14 +85,18 @@ func (s *Supervisor) Apply(apps []*spec.App, source string) ([]Change, error) {
 	for _, a := range apps {
 		byName[a.Name] = a
 	}
-	var add, replace []*spec.App
+	var add, replace, reload []*spec.App
 	var errs []error
 	for _, c := range plan {
 		switch c.Action {
 		case "added":
 			add = append(add, byName[c.App])
 		case "changed":
-			replace = append(replace, byName[c.App])
+			if c.How == "reload" {
+				reload = append(reload, byName[c.App])
+			} else {
+				replace = append(replace, byName[c.App])
+			}
 		case "removed":
 			errs = append(errs, s.Delete(c.App))
 		}
@@ -78,5 +107,55 @@ func (s *Supervisor) Apply(apps []*spec.App, source string) ([]Change, error) {
 	if len(replace) > 0 {
 		errs = append(errs, s.Add(replace, true))
 	}
+	for _, a := range reload {
+		errs = append(errs, s.reloadInto(a))
+	}
 	return plan, errors.Join(errs...)
+}
+
+// reloadInto gives a running app the new spec a by a rolling reload
+// (DESIGN §9), then scales it to a's instance count. If a new instance
+// fails, the old generation keeps serving and the app keeps its old spec,
+// so the next apply tries again.
+func (s *Supervisor) reloadInto(a *spec.App) error {
+	s.mu.Lock()
+	cur, ok := s.apps[a.Name]
+	if !ok {
+		s.mu.Unlock()
+		return fmt.Errorf("reload %s: %w", a.Name, ErrGone)
+	}
+	prev := cur.rec
+	r := spec.Record{App: a, Desired: spec.DesiredRunning, Created: prev.Created}
+	if err := s.bind([]*spec.App{a}); err != nil {
+		s.mu.Unlock()
+		return fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	if err := s.store.PutApps(r); err != nil {
+		s.mu.Unlock()
+		s.release(a.Name, prev.App.Listen)
+		return fmt.Errorf("store: %w", err)
+	}
+	cur.rec = r
+	have := len(cur.instances)
+	s.mu.Unlock()
+
+	if _, err := s.Reload(a.Name, 1); err != nil {
+		s.mu.Lock()
+		if cur, ok := s.apps[a.Name]; ok && cur.rec.App == a {
+			cur.rec.App = prev.App
+			if perr := s.store.PutApps(cur.rec); perr != nil {
+				err = errors.Join(err, fmt.Errorf("store: %w", perr))
+			}
+		}
+		s.mu.Unlock()
+		s.release(a.Name, prev.App.Listen)
+		return fmt.Errorf("%w; %s keeps its old spec: run apply again once fixed", err, a.Name)
+	}
+	if a.Instances != have {
+		if err := s.Scale(a.Name, a.Instances); err != nil {
+			return err
+		}
+	}
+	s.release(a.Name, a.Listen) // addresses the new spec dropped
+	return nil
 }

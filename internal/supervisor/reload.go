@@ -84,7 +84,11 @@ func (s *Supervisor) reloadOne(name string, id int) error {
 	s.mu.Unlock()
 
 	if st := old.snap.Load().State; !st.Running() || st == Stopping {
-		// Nothing serves: there is nothing to keep up.
+		// Nothing serves: there is nothing to keep up. It starts with
+		// the app's spec, which apply may have changed.
+		if err := old.send(command{kind: cmdUpdate, app: app}); err != nil {
+			return fmt.Errorf("reload %s:%d: %w", name, id, err)
+		}
 		return old.send(command{kind: cmdRestart, why: "restarted by tend reload (it was not running)"})
 	}
 	fresh := newInstance(s, app, id)
