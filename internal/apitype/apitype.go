@@ -63,14 +63,18 @@ type ApplyRequest struct {
 	Apps   []*spec.App `json:"apps"`
 	Source string      `json:"source"`
 	DryRun bool        `json:"dry_run,omitempty"`
+	// Reload: tend reload FILE (every app of the file reloads; none is deleted).
+	Reload   bool `json:"reload,omitempty"`
+	Parallel int  `json:"parallel,omitempty"`
 }
 
 // Change is one line of an apply plan.
 type Change struct {
-	App    string   `json:"app"`
-	Action string   `json:"action"` // added, changed, removed, unchanged
-	Fields []string `json:"fields,omitempty"`
-	How    string   `json:"how,omitempty"` // changed: reload or restart
+	App     string   `json:"app"`
+	Action  string   `json:"action"` // added, changed, removed, unchanged
+	Fields  []string `json:"fields,omitempty"`
+	How     string   `json:"how,omitempty"` // reload or restart
+	Warning string   `json:"warning,omitempty"`
 }
 
 // ActionRequest is POST /v1/apps/{target}/{action}.

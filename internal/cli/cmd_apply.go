@@ -43,10 +43,11 @@ names the keys that differ, never their values.`,
 			if err != nil {
 				return err
 			}
-			plan, err := c.Apply(apps, source, dryRun)
+			plan, err := c.Apply(apitype.ApplyRequest{Apps: apps, Source: source, DryRun: dryRun})
 			if err != nil {
 				return err
 			}
+			printWarnings(plan)
 			if asJSON {
 				return printJSON(plan)
 			}
@@ -59,6 +60,14 @@ names the keys that differ, never their values.`,
 	cmd.Flags().StringVar(&profile, "env", "", "use each app's env_<profile>")
 	cmd.Flags().StringSliceVar(&only, "only", nil, "apply only these apps (a,b)")
 	return cmd
+}
+
+func printWarnings(plan []apitype.Change) {
+	for _, c := range plan {
+		if c.Warning != "" {
+			fmt.Fprintln(Stderr, "warning: "+c.Warning)
+		}
+	}
 }
 
 func printPlan(plan []apitype.Change, dryRun bool) {

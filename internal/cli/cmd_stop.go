@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -10,6 +11,7 @@ import (
 
 	"github.com/tend-pm/tend/internal/apitype"
 	"github.com/tend-pm/tend/internal/client"
+	"github.com/tend-pm/tend/internal/config"
 )
 
 // newActionCmd makes stop and restart: one target, one action, then the
@@ -63,21 +65,37 @@ func newRestartCmd() *cobra.Command {
 }
 
 func newReloadCmd() *cobra.Command {
-	var parallel int
+	var (
+		parallel int
+		profile  string
+		onlyApps []string
+	)
 	cmd := &cobra.Command{
-		Use:   "reload <name|name:N|all>",
+		Use:   "reload <name|name:N|all|file>",
 		Short: "Replace an app's instances with no downtime: start each new one, wait until it is ready, then stop the old one",
 		Long: `Reload replaces each instance in turn (--parallel at once): the new one
 starts on the same sockets, and once it is online (ready) the old one stops
 gracefully. If a new instance crashes or is not ready within ready_timeout,
 tend stops it, the old one keeps serving, and reload exits 1 with the reason.
 Env files are read again. An app with no readiness signal draws a warning:
-tend can only wait min_uptime for it.`,
-		Example: "  tend reload api\n  tend reload api --parallel 2\n  tend reload all",
-		Args:    exactArgs(1, "an app, an instance (api:1) or all"),
+tend can only wait min_uptime for it.
+
+With an ecosystem file (as pm2 reload ecosystem.config.js), every app of
+the file reloads into the file's definition: new apps start, changed ones
+take their new spec (a listen_mode change restarts), and none is deleted.
+A reload that fails leaves that app's old generation serving and its old
+definition in place.`,
+		Example: "  tend reload api\n  tend reload api --parallel 2\n  tend reload all\n  tend reload ecosystem.yaml --env production",
+		Args:    exactArgs(1, "an app, an instance (api:1), all, or an ecosystem file"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if parallel < 1 {
 				return usagef("--parallel %d: want 1 or more", parallel)
+			}
+			if config.IsFile(args[0]) {
+				return reloadFile(args[0], config.Options{Profile: profile, Only: onlyApps}, parallel)
+			}
+			if profile != "" || len(onlyApps) > 0 {
+				return usagef("--env and --only go with an ecosystem file: tend reload ecosystem.yaml --env %s", profile)
 			}
 			c, err := connect()
 			if err != nil {
@@ -104,7 +122,33 @@ tend can only wait min_uptime for it.`,
 		},
 	}
 	cmd.Flags().IntVar(&parallel, "parallel", 1, "how many instances to replace at once")
+	cmd.Flags().StringVar(&profile, "env", "", "with a file: use each app's env_<profile>")
+	cmd.Flags().StringSliceVar(&onlyApps, "only", nil, "with a file: reload only these apps (a,b)")
 	return cmd
+}
+
+// reloadFile is tend reload FILE: every app of the file reloads into the
+// file's definition.
+func reloadFile(path string, opts config.Options, parallel int) error {
+	apps, err := loadFile(path, opts)
+	if err != nil {
+		return err
+	}
+	source, err := filepath.Abs(path)
+	if err != nil {
+		return err
+	}
+	c, err := connect()
+	if err != nil {
+		return err
+	}
+	plan, err := c.Apply(apitype.ApplyRequest{Apps: apps, Source: source, Reload: true, Parallel: parallel})
+	if err != nil {
+		return err
+	}
+	printWarnings(plan)
+	printPlan(plan, false)
+	return nil
 }
 
 func newDeleteCmd() *cobra.Command {

@@ -174,9 +174,9 @@ func (c *Client) Start(apps []*spec.App, replace bool) ([]apitype.Instance, erro
 }
 
 // Apply sends apps read from source; with dryRun it only plans.
-func (c *Client) Apply(apps []*spec.App, source string, dryRun bool) ([]apitype.Change, error) {
+func (c *Client) Apply(req apitype.ApplyRequest) ([]apitype.Change, error) {
 	var out []apitype.Change
-	return out, c.call("POST", "/v1/apply", apitype.ApplyRequest{Apps: apps, Source: source, DryRun: dryRun}, &out)
+	return out, c.call("POST", "/v1/apply", req, &out)
 }
 
 // Act runs start, stop, restart or signal on a target.

@@ -3,6 +3,7 @@ package supervisor
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/tend-pm/tend/internal/spec"
 )
@@ -15,12 +16,24 @@ type Change struct {
 	// How a changed app takes its new spec: "reload" (a rolling reload,
 	// for a running app on tend's sockets) or "restart".
 	How string `json:"how,omitempty"`
+	// Warning says why a reload could not promise zero downtime.
+	Warning string `json:"warning,omitempty"`
+}
+
+// ApplyMode says how Apply treats the apps of a file. The zero value is
+// tend apply: change only what differs. Reload is tend reload FILE (PM2's
+// pm2 reload ecosystem.config.js): every app of the file reloads, taking
+// its spec from the file, and none is deleted.
+type ApplyMode struct {
+	Reload   bool
+	Parallel int // instances replaced at once by a reload (at least 1)
 }
 
 // Plan compares apps (all read from the file source) with the live apps:
 // added, changed (with the keys that differ), unchanged, and removed (live
-// apps that came from source and are no longer in it).
-func (s *Supervisor) Plan(apps []*spec.App, source string) ([]Change, error) {
+// apps that came from source and are no longer in it), and says how each
+// change is carried out.
+func (s *Supervisor) Plan(apps []*spec.App, source string, mode ApplyMode) ([]Change, error) {
 	for _, a := range apps {
 		a.Canonicalize()
 	}
@@ -39,13 +52,18 @@ func (s *Supervisor) Plan(apps []*spec.App, source string) ([]Change, error) {
 			plan = append(plan, Change{App: a.Name, Action: "added"})
 		case len(spec.Diff(old.rec.App, a)) > 0:
 			how := "restart"
-			if reloadable(old, a) {
+			if reloadable(old, a, mode.Reload) {
 				how = "reload"
 			}
 			plan = append(plan, Change{App: a.Name, Action: "changed", Fields: spec.Diff(old.rec.App, a), How: how})
+		case mode.Reload:
+			plan = append(plan, Change{App: a.Name, Action: "unchanged", How: "reload"})
 		default:
 			plan = append(plan, Change{App: a.Name, Action: "unchanged"})
 		}
+	}
+	if mode.Reload {
+		return plan, nil // a reload deletes nothing
 	}
 	for _, a := range s.sortedApps() {
 		if a.rec.App.Source == source && !inFile[a.rec.App.Name] {
@@ -56,12 +74,19 @@ func (s *Supervisor) Plan(apps []*spec.App, source string) ([]Change, error) {
 }
 
 // reloadable says whether live app old can take spec a by a rolling
-// reload: it runs and serves on tend's sockets, in the same listen_mode
-// (a reuseport socket cannot join a port a plain one holds). Other
-// changes restart: an app that binds its own port could not run two
-// generations at once.
-func reloadable(old *app, a *spec.App) bool {
-	if old.rec.Desired != spec.DesiredRunning || len(old.rec.App.Listen) == 0 || len(a.Listen) == 0 || old.rec.App.ListenMode != a.ListenMode {
+// reload. Never across a listen_mode change: a reuseport socket cannot
+// join a port a plain one holds. Asked for (tend reload FILE), any other
+// change can. Otherwise (tend apply), only an app that runs and serves on
+// tend's sockets reloads; other changes restart, as an app that binds its
+// own port could not run two generations at once.
+func reloadable(old *app, a *spec.App, asked bool) bool {
+	if len(old.rec.App.Listen) > 0 && len(a.Listen) > 0 && old.rec.App.ListenMode != a.ListenMode {
+		return false
+	}
+	if asked {
+		return true
+	}
+	if old.rec.Desired != spec.DesiredRunning || len(old.rec.App.Listen) == 0 || len(a.Listen) == 0 {
 		return false
 	}
 	for _, in := range old.instances {
@@ -76,8 +101,8 @@ func reloadable(old *app, a *spec.App) bool {
 // the changed ones into their new spec, deletes the removed ones, and
 // leaves the unchanged alone. Running it twice changes nothing the second
 // time.
-func (s *Supervisor) Apply(apps []*spec.App, source string) ([]Change, error) {
-	plan, err := s.Plan(apps, source)
+func (s *Supervisor) Apply(apps []*spec.App, source string, mode ApplyMode) ([]Change, error) {
+	plan, err := s.Plan(apps, source, mode)
 	if err != nil {
 		return nil, err
 	}
@@ -85,16 +110,18 @@ func (s *Supervisor) Apply(apps []*spec.App, source string) ([]Change, error) {
 	for _, a := range apps {
 		byName[a.Name] = a
 	}
-	var add, replace, reload []*spec.App
+	var add, replace []*spec.App
+	var reload []int // indexes in plan
 	var errs []error
-	for _, c := range plan {
+	for i, c := range plan {
 		switch c.Action {
 		case "added":
 			add = append(add, byName[c.App])
-		case "changed":
-			if c.How == "reload" {
-				reload = append(reload, byName[c.App])
-			} else {
+		case "changed", "unchanged":
+			switch c.How {
+			case "reload":
+				reload = append(reload, i)
+			case "restart":
 				replace = append(replace, byName[c.App])
 			}
 		case "removed":
@@ -107,8 +134,16 @@ func (s *Supervisor) Apply(apps []*spec.App, source string) ([]Change, error) {
 	if len(replace) > 0 {
 		errs = append(errs, s.Add(replace, true))
 	}
-	for _, a := range reload {
-		errs = append(errs, s.reloadInto(a))
+	for _, i := range reload {
+		var warnings []string
+		var err error
+		if plan[i].Action == "changed" {
+			warnings, err = s.reloadInto(byName[plan[i].App], mode.Parallel)
+		} else {
+			warnings, err = s.Reload(plan[i].App, mode.Parallel)
+		}
+		plan[i].Warning = strings.Join(warnings, "; ")
+		errs = append(errs, err)
 	}
 	return plan, errors.Join(errs...)
 }
@@ -117,29 +152,30 @@ func (s *Supervisor) Apply(apps []*spec.App, source string) ([]Change, error) {
 // (DESIGN §9), then scales it to a's instance count. If a new instance
 // fails, the old generation keeps serving and the app keeps its old spec,
 // so the next apply tries again.
-func (s *Supervisor) reloadInto(a *spec.App) error {
+func (s *Supervisor) reloadInto(a *spec.App, parallel int) ([]string, error) {
 	s.mu.Lock()
 	cur, ok := s.apps[a.Name]
 	if !ok {
 		s.mu.Unlock()
-		return fmt.Errorf("reload %s: %w", a.Name, ErrGone)
+		return nil, fmt.Errorf("reload %s: %w", a.Name, ErrGone)
 	}
 	prev := cur.rec
 	r := spec.Record{App: a, Desired: spec.DesiredRunning, Created: prev.Created}
 	if err := s.bind([]*spec.App{a}); err != nil {
 		s.mu.Unlock()
-		return fmt.Errorf("%w: %w", ErrInvalid, err)
+		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	if err := s.store.PutApps(r); err != nil {
 		s.mu.Unlock()
 		s.release(a.Name, prev.App.Listen)
-		return fmt.Errorf("store: %w", err)
+		return nil, fmt.Errorf("store: %w", err)
 	}
 	cur.rec = r
 	have := len(cur.instances)
 	s.mu.Unlock()
 
-	if _, err := s.Reload(a.Name, 1); err != nil {
+	warnings, err := s.Reload(a.Name, parallel)
+	if err != nil {
 		s.mu.Lock()
 		if cur, ok := s.apps[a.Name]; ok && cur.rec.App == a {
 			cur.rec.App = prev.App
@@ -149,13 +185,13 @@ func (s *Supervisor) reloadInto(a *spec.App) error {
 		}
 		s.mu.Unlock()
 		s.release(a.Name, prev.App.Listen)
-		return fmt.Errorf("%w; %s keeps its old spec: run apply again once fixed", err, a.Name)
+		return warnings, fmt.Errorf("%w; %s keeps its old spec: fix it and run the command again", err, a.Name)
 	}
 	if a.Instances != have {
 		if err := s.Scale(a.Name, a.Instances); err != nil {
-			return err
+			return warnings, err
 		}
 	}
 	s.release(a.Name, a.Listen) // addresses the new spec dropped
-	return nil
+	return warnings, nil
 }
