@@ -13,8 +13,8 @@ type Change struct {
 	App    string   `json:"app"`
 	Action string   `json:"action"` // added, changed, removed, unchanged
 	Fields []string `json:"fields,omitempty"`
-	// How a changed app takes its new spec: "reload" (a rolling reload,
-	// for a running app on tend's sockets) or "restart".
+	// How the app takes its spec: "reload" (rolling) or "restart"; empty
+	// when it is added, removed or left alone.
 	How string `json:"how,omitempty"`
 	// Warning says why a reload could not promise zero downtime.
 	Warning string `json:"warning,omitempty"`
@@ -99,8 +99,8 @@ func reloadable(old *app, a *spec.App, asked bool) bool {
 
 // Apply carries out a plan: starts the added apps, reloads or restarts
 // the changed ones into their new spec, deletes the removed ones, and
-// leaves the unchanged alone. Running it twice changes nothing the second
-// time.
+// leaves the unchanged alone (reloads them, with mode.Reload). Without
+// mode.Reload, running it twice changes nothing the second time.
 func (s *Supervisor) Apply(apps []*spec.App, source string, mode ApplyMode) ([]Change, error) {
 	plan, err := s.Plan(apps, source, mode)
 	if err != nil {
