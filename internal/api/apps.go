@@ -152,7 +152,7 @@ func (s *Server) apply(w http.ResponseWriter, r *http.Request) error {
 	if !req.DryRun {
 		plan = s.Sup.Apply
 	}
-	changes, err := plan(req.Apps, req.Source, supervisor.ApplyMode{Reload: req.Reload, Parallel: req.Parallel})
+	changes, err := plan(req.Apps, req.Source, supervisor.ApplyMode{Every: req.Every, Parallel: req.Parallel})
 	if err != nil {
 		return err
 	}

@@ -63,9 +63,10 @@ type ApplyRequest struct {
 	Apps   []*spec.App `json:"apps"`
 	Source string      `json:"source"`
 	DryRun bool        `json:"dry_run,omitempty"`
-	// Reload: tend reload FILE (every app of the file reloads; none is deleted).
-	Reload   bool `json:"reload,omitempty"`
-	Parallel int  `json:"parallel,omitempty"`
+	// Every "reload" or "restart": tend reload|restart FILE, every app of
+	// the file, none deleted.
+	Every    string `json:"every,omitempty"`
+	Parallel int    `json:"parallel,omitempty"`
 }
 
 // Change is one line of an apply plan.

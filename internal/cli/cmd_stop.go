@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strconv"
@@ -17,12 +18,26 @@ import (
 // newActionCmd makes stop and restart: one target, one action, then the
 // resulting table.
 func newActionCmd(action, short, done string) *cobra.Command {
-	var asJSON, updateEnv bool
+	var (
+		asJSON, updateEnv bool
+		file              fileTarget
+	)
 	cmd := &cobra.Command{
-		Use:   action + " <name|name:N|all>",
+		Use:   action + " <name|name:N|all|file>",
 		Short: short,
-		Args:  exactArgs(1, "one app: a name, name:N for one instance, or all"),
+		Args:  exactArgs(1, "one app: a name, name:N for one instance, all, or an ecosystem file"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if config.IsFile(args[0]) {
+				if action == "restart" {
+					return everyInFile("restart", args[0], file, 1)
+				}
+				return eachInFile(args[0], file, done, func(c *client.Client, name string) error {
+					return c.Act(name, action, apitype.ActionRequest{})
+				})
+			}
+			if err := file.usedWithout(); err != nil {
+				return err
+			}
 			c, err := connect()
 			if err != nil {
 				return err
@@ -53,7 +68,75 @@ func newActionCmd(action, short, done string) *cobra.Command {
 	if action == "restart" {
 		cmd.Flags().BoolVar(&updateEnv, "update-env", false, "capture this shell's environment anew for the app")
 	}
+	file.flags(cmd, action == "restart")
 	return cmd
+}
+
+// fileTarget holds the flags of a verb run on an ecosystem file, as PM2's
+// pm2 restart ecosystem.config.js --env production.
+type fileTarget struct {
+	profile string
+	only    []string
+}
+
+func (f *fileTarget) flags(cmd *cobra.Command, withProfile bool) {
+	if withProfile {
+		cmd.Flags().StringVar(&f.profile, "env", "", "with a file: use each app's env_<profile>")
+	}
+	cmd.Flags().StringSliceVar(&f.only, "only", nil, "with a file: only these apps (a,b)")
+}
+
+func (f fileTarget) usedWithout() error {
+	if f.profile != "" || len(f.only) > 0 {
+		return usagef("--env and --only go with an ecosystem file, as in tend restart ecosystem.yaml --only api")
+	}
+	return nil
+}
+
+// everyInFile is tend reload|restart FILE: every app of the file reloads
+// or restarts into the file's definition; new ones start, none is deleted.
+func everyInFile(verb, path string, f fileTarget, parallel int) error {
+	apps, err := loadFile(path, config.Options{Profile: f.profile, Only: f.only})
+	if err != nil {
+		return err
+	}
+	source, err := filepath.Abs(path)
+	if err != nil {
+		return err
+	}
+	c, err := connect()
+	if err != nil {
+		return err
+	}
+	plan, err := c.Apply(apitype.ApplyRequest{Apps: apps, Source: source, Every: verb, Parallel: parallel})
+	if err != nil {
+		return err
+	}
+	printWarnings(plan)
+	printPlan(plan, false)
+	return nil
+}
+
+// eachInFile runs do on every app the file names (stop, delete), going on
+// past an error and returning them all.
+func eachInFile(path string, f fileTarget, done string, do func(*client.Client, string) error) error {
+	apps, err := loadFile(path, config.Options{Only: f.only})
+	if err != nil {
+		return err
+	}
+	c, err := connect()
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, a := range apps {
+		if err := do(c, a.Name); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		fmt.Fprintf(Stdout, "%s %s\n", done, a.Name)
+	}
+	return errors.Join(errs...)
 }
 
 func newStopCmd() *cobra.Command {
@@ -67,8 +150,7 @@ func newRestartCmd() *cobra.Command {
 func newReloadCmd() *cobra.Command {
 	var (
 		parallel int
-		profile  string
-		onlyApps []string
+		file     fileTarget
 	)
 	cmd := &cobra.Command{
 		Use:   "reload <name|name:N|all|file>",
@@ -92,10 +174,10 @@ definition in place.`,
 				return usagef("--parallel %d: want 1 or more", parallel)
 			}
 			if config.IsFile(args[0]) {
-				return reloadFile(args[0], config.Options{Profile: profile, Only: onlyApps}, parallel)
+				return everyInFile("reload", args[0], file, parallel)
 			}
-			if profile != "" || len(onlyApps) > 0 {
-				return usagef("--env and --only go with an ecosystem file: tend reload ecosystem.yaml --env %s", profile)
+			if err := file.usedWithout(); err != nil {
+				return err
 			}
 			c, err := connect()
 			if err != nil {
@@ -122,42 +204,24 @@ definition in place.`,
 		},
 	}
 	cmd.Flags().IntVar(&parallel, "parallel", 1, "how many instances to replace at once")
-	cmd.Flags().StringVar(&profile, "env", "", "with a file: use each app's env_<profile>")
-	cmd.Flags().StringSliceVar(&onlyApps, "only", nil, "with a file: reload only these apps (a,b)")
+	file.flags(cmd, true)
 	return cmd
 }
 
-// reloadFile is tend reload FILE: every app of the file reloads into the
-// file's definition.
-func reloadFile(path string, opts config.Options, parallel int) error {
-	apps, err := loadFile(path, opts)
-	if err != nil {
-		return err
-	}
-	source, err := filepath.Abs(path)
-	if err != nil {
-		return err
-	}
-	c, err := connect()
-	if err != nil {
-		return err
-	}
-	plan, err := c.Apply(apitype.ApplyRequest{Apps: apps, Source: source, Reload: true, Parallel: parallel})
-	if err != nil {
-		return err
-	}
-	printWarnings(plan)
-	printPlan(plan, false)
-	return nil
-}
-
 func newDeleteCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:     "delete <name|all>",
+	var file fileTarget
+	cmd := &cobra.Command{
+		Use:     "delete <name|all|file>",
 		Aliases: []string{"del", "rm"},
 		Short:   "Stop an app and forget it",
-		Args:    exactArgs(1, "one app name, or all"),
+		Args:    exactArgs(1, "one app name, all, or an ecosystem file"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if config.IsFile(args[0]) {
+				return eachInFile(args[0], file, "deleted", (*client.Client).Delete)
+			}
+			if err := file.usedWithout(); err != nil {
+				return err
+			}
 			c, err := connect()
 			if err != nil {
 				return err
@@ -169,6 +233,8 @@ func newDeleteCmd() *cobra.Command {
 			return nil
 		},
 	}
+	file.flags(cmd, false)
+	return cmd
 }
 
 func newSignalCmd() *cobra.Command {

@@ -21,11 +21,12 @@ type Change struct {
 }
 
 // ApplyMode says how Apply treats the apps of a file. The zero value is
-// tend apply: change only what differs. Reload is tend reload FILE (PM2's
-// pm2 reload ecosystem.config.js): every app of the file reloads, taking
+// tend apply: change only what differs. Every "reload" or "restart" is
+// tend reload FILE or tend restart FILE (PM2's pm2 reload
+// ecosystem.config.js): every app of the file reloads or restarts, taking
 // its spec from the file, and none is deleted.
 type ApplyMode struct {
-	Reload   bool
+	Every    string
 	Parallel int // instances replaced at once by a reload (at least 1)
 }
 
@@ -52,18 +53,18 @@ func (s *Supervisor) Plan(apps []*spec.App, source string, mode ApplyMode) ([]Ch
 			plan = append(plan, Change{App: a.Name, Action: "added"})
 		case len(spec.Diff(old.rec.App, a)) > 0:
 			how := "restart"
-			if reloadable(old, a, mode.Reload) {
+			if mode.Every != "restart" && reloadable(old, a, mode.Every == "reload") {
 				how = "reload"
 			}
 			plan = append(plan, Change{App: a.Name, Action: "changed", Fields: spec.Diff(old.rec.App, a), How: how})
-		case mode.Reload:
-			plan = append(plan, Change{App: a.Name, Action: "unchanged", How: "reload"})
+		case mode.Every != "":
+			plan = append(plan, Change{App: a.Name, Action: "unchanged", How: mode.Every})
 		default:
 			plan = append(plan, Change{App: a.Name, Action: "unchanged"})
 		}
 	}
-	if mode.Reload {
-		return plan, nil // a reload deletes nothing
+	if mode.Every != "" {
+		return plan, nil // deletes nothing
 	}
 	for _, a := range s.sortedApps() {
 		if a.rec.App.Source == source && !inFile[a.rec.App.Name] {
@@ -99,8 +100,8 @@ func reloadable(old *app, a *spec.App, asked bool) bool {
 
 // Apply carries out a plan: starts the added apps, reloads or restarts
 // the changed ones into their new spec, deletes the removed ones, and
-// leaves the unchanged alone (reloads them, with mode.Reload). Without
-// mode.Reload, running it twice changes nothing the second time.
+// leaves the unchanged alone (reloads or restarts them, with mode.Every).
+// Without mode.Every, running it twice changes nothing the second time.
 func (s *Supervisor) Apply(apps []*spec.App, source string, mode ApplyMode) ([]Change, error) {
 	plan, err := s.Plan(apps, source, mode)
 	if err != nil {
@@ -122,7 +123,7 @@ func (s *Supervisor) Apply(apps []*spec.App, source string, mode ApplyMode) ([]C
 			case "reload":
 				reload = append(reload, i)
 			case "restart":
-				replace = append(replace, byName[c.App])
+				replace = append(replace, byName[c.App]) // stop, then start with the file's spec
 			}
 		case "removed":
 			errs = append(errs, s.Delete(c.App))

@@ -443,6 +443,7 @@ func (in *instance) settle() {
 	in.readyLine.Store(nil)
 	in.usage.Store(nil)
 	in.killC, in.pollC = nil, nil
+	in.status = "" // what the app said of itself ended with it
 	exit := Exit{Code: st.Code, Signal: st.Signal, Ran: in.exitedAt.Sub(in.started), Failure: in.failure}
 	in.lastExit = &spec.ExitInfo{Code: st.Code, Signal: spec.SignalOf(st.Signal), Time: in.exitedAt}
 	if in.state == Stopping {
