@@ -244,15 +244,16 @@ func (s *Supervisor) Add(apps []*spec.App, replace bool) error {
 	}
 	// New instances are made under the lock; old ones of a replaced app
 	// are ended after it, before the new ones start.
-	var toStart, toQuit []*instance
+	var toStart, toRestart, toQuit []*instance
 	for _, r := range recs {
 		ins := s.makeInstances(r.App)
-		toStart = append(toStart, ins...)
 		if old, ok := s.apps[r.App.Name]; ok {
+			toRestart = append(toRestart, ins...)
 			toQuit = append(toQuit, old.instances...)
 			old.rec, old.instances = r, ins
 			continue
 		}
+		toStart = append(toStart, ins...)
 		s.apps[r.App.Name] = &app{rec: r, instances: ins}
 	}
 	s.mu.Unlock()
@@ -260,7 +261,7 @@ func (s *Supervisor) Add(apps []*spec.App, replace bool) error {
 	for _, a := range apps {
 		s.release(a.Name, a.Listen) // addresses the new spec dropped
 	}
-	return s.startInstances(toStart, s.started)
+	return errors.Join(s.startInstances(toStart, s.started), s.startInstances(toRestart, "restarted with its spec from the file"))
 }
 
 func (s *Supervisor) startInstances(ins []*instance, why string) error {
