@@ -27,27 +27,14 @@ it by a rolling reload when they run on tend's sockets (listen:, same
 listen_mode), as tend reload does, and restart otherwise; apps that came
 from this file and left it are deleted; the rest are left alone. A
 reload that fails leaves the old generation serving and the old
-definition in place, and apply exits 1. Running it twice changes nothing the second time. The plan
-names the keys that differ, never their values.`,
+definition in place, and apply exits 1. Running it twice changes nothing
+the second time. The plan names the keys that differ, never their values.`,
 		Args: exactArgs(1, "one ecosystem file"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			apps, err := loadFile(args[0], config.Options{Profile: profile, Only: only})
+			plan, err := applyFile(args[0], config.Options{Profile: profile, Only: only}, apitype.ApplyRequest{DryRun: dryRun})
 			if err != nil {
 				return err
 			}
-			source, err := filepath.Abs(args[0])
-			if err != nil {
-				return err
-			}
-			c, err := connect()
-			if err != nil {
-				return err
-			}
-			plan, err := c.Apply(apitype.ApplyRequest{Apps: apps, Source: source, DryRun: dryRun})
-			if err != nil {
-				return err
-			}
-			printWarnings(plan)
 			if asJSON {
 				return printJSON(plan)
 			}
@@ -60,6 +47,31 @@ names the keys that differ, never their values.`,
 	cmd.Flags().StringVar(&profile, "env", "", "use each app's env_<profile>")
 	cmd.Flags().StringSliceVar(&only, "only", nil, "apply only these apps (a,b)")
 	return cmd
+}
+
+// applyFile sends the apps of the file at path to the daemon's apply
+// (tend apply, tend reload|restart FILE: req says which) and prints the
+// warnings of the plan it carried out.
+func applyFile(path string, opts config.Options, req apitype.ApplyRequest) ([]apitype.Change, error) {
+	apps, err := loadFile(path, opts)
+	if err != nil {
+		return nil, err
+	}
+	source, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	c, err := connect()
+	if err != nil {
+		return nil, err
+	}
+	req.Apps, req.Source = apps, source
+	plan, err := c.Apply(req)
+	if err != nil {
+		return nil, err
+	}
+	printWarnings(plan)
+	return plan, nil
 }
 
 func printWarnings(plan []apitype.Change) {

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -96,23 +95,10 @@ func (f fileTarget) usedWithout() error {
 // everyInFile is tend reload|restart FILE: every app of the file reloads
 // or restarts into the file's definition; new ones start, none is deleted.
 func everyInFile(verb, path string, f fileTarget, parallel int) error {
-	apps, err := loadFile(path, config.Options{Profile: f.profile, Only: f.only})
+	plan, err := applyFile(path, config.Options{Profile: f.profile, Only: f.only}, apitype.ApplyRequest{Every: verb, Parallel: parallel})
 	if err != nil {
 		return err
 	}
-	source, err := filepath.Abs(path)
-	if err != nil {
-		return err
-	}
-	c, err := connect()
-	if err != nil {
-		return err
-	}
-	plan, err := c.Apply(apitype.ApplyRequest{Apps: apps, Source: source, Every: verb, Parallel: parallel})
-	if err != nil {
-		return err
-	}
-	printWarnings(plan)
 	printPlan(plan, false)
 	return nil
 }

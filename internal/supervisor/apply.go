@@ -178,14 +178,17 @@ func (s *Supervisor) reloadInto(a *spec.App, parallel int) ([]string, error) {
 	warnings, err := s.Reload(a.Name, parallel)
 	if err != nil {
 		s.mu.Lock()
+		restored := false
 		if cur, ok := s.apps[a.Name]; ok && cur.rec.App == a {
-			cur.rec.App = prev.App
+			cur.rec.App, restored = prev.App, true
 			if perr := s.store.PutApps(cur.rec); perr != nil {
 				err = errors.Join(err, fmt.Errorf("store: %w", perr))
 			}
 		}
 		s.mu.Unlock()
-		s.release(a.Name, prev.App.Listen)
+		if restored { // else the app changed meanwhile and owns its sockets
+			s.release(a.Name, prev.App.Listen)
+		}
 		return warnings, fmt.Errorf("%w; %s keeps its old spec: fix it and run the command again", err, a.Name)
 	}
 	if a.Instances != have {
