@@ -25,6 +25,12 @@ import (
 // socket's path.
 func serve(t *testing.T) string {
 	t.Helper()
+	return serveWith(t, Limits{}, slog.New(slog.DiscardHandler))
+}
+
+// serveWith is serve with the given limits and logger.
+func serveWith(t *testing.T, lim Limits, log *slog.Logger) string {
+	t.Helper()
 	dir := t.TempDir()
 	st, err := store.Open(filepath.Join(dir, "state.db"))
 	if err != nil {
@@ -41,7 +47,7 @@ func serve(t *testing.T) string {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	srv := &Server{Sup: sup, Store: st, Home: dir, Log: slog.New(slog.DiscardHandler), Stopping: ctx.Done(), StopDaemon: cancel}
+	srv := &Server{Sup: sup, Store: st, Home: dir, Log: log, Stopping: ctx.Done(), StopDaemon: cancel, Limits: lim}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx, ln) }()
 	t.Cleanup(func() {

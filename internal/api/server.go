@@ -29,6 +29,8 @@ type Server struct {
 	StopDaemon func()
 	// Stopping is closed when the daemon begins to shut down; streams end.
 	Stopping <-chan struct{}
+	// Limits of one client; zero fields take DefaultLimits.
+	Limits Limits
 }
 
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
@@ -69,8 +71,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           s.Handler(),
 		ConnContext:       withPeer,
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(s.Log.Handler(), slog.LevelDebug),
+		ReadHeaderTimeout: s.Limits.orDefault().Header,
+		IdleTimeout:       s.Limits.orDefault().Idle,
+		// net/http reports broken connections and TLS-less probes here;
+		// at warn, so a bad client is seen in daemon.log.
+		ErrorLog: slog.NewLogLogger(s.Log.Handler(), slog.LevelWarn),
 	}
 	go func() {
 		<-ctx.Done()
@@ -104,6 +109,11 @@ func (s *Server) wrap(h handlerFunc) http.Handler {
 		w.Header().Set(apitype.HeaderBuild, buildinfo.Build())
 		if err := checkPeer(r.Context()); err != nil {
 			s.writeError(w, &apiError{http.StatusForbidden, apitype.CodeForbidden, err.Error()})
+			return
+		}
+		defer s.recovered(w, r)
+		if err := readBody(w, r, s.Limits.orDefault()); err != nil {
+			s.writeError(w, err)
 			return
 		}
 		if err := h(w, r); err != nil {

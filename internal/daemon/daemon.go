@@ -18,6 +18,7 @@ import (
 
 	"github.com/tend-pm/tend/internal/api"
 	"github.com/tend-pm/tend/internal/buildinfo"
+	"github.com/tend-pm/tend/internal/crash"
 	"github.com/tend-pm/tend/internal/proc"
 	"github.com/tend-pm/tend/internal/store"
 	"github.com/tend-pm/tend/internal/supervisor"
@@ -33,6 +34,7 @@ const (
 	LockName   = "daemon.lock"
 	StateName  = "state.db"
 	LogName    = "daemon.log"
+	CrashName  = "daemon.crash"
 )
 
 // Run runs the daemon in home until SIGTERM, SIGINT or an API stop.
@@ -53,6 +55,14 @@ func Run(home string) error {
 	defer logf.Close()
 	log := slog.New(slog.NewJSONHandler(logf, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	log.Info("daemon starting", "pid", os.Getpid(), "build", buildinfo.Build(), "home", home)
+	// A crash nothing recovered (a library's goroutine, a fatal runtime
+	// error) is reported by the runtime to this file; the next daemon,
+	// this one, puts it in the log.
+	if prev, err := crash.Capture(filepath.Join(home, CrashName)); err != nil {
+		log.Warn("no crash report file", "err", err)
+	} else if prev != "" {
+		log.Error("the previous daemon crashed", "report", prev)
+	}
 
 	st, err := store.Open(filepath.Join(home, StateName))
 	if err != nil {
@@ -89,7 +99,10 @@ func Run(home string) error {
 		log.Error("restore", "err", err)
 	}
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ctx, ln) }()
+	go func() {
+		defer crash.Guard(log, "api server")
+		served <- srv.Serve(ctx, ln)
+	}()
 	log.Info("daemon ready", "socket", sockPath)
 
 	var runErr error
@@ -186,6 +199,7 @@ func listen(path string) (net.Listener, error) {
 // reloadAll is SIGHUP: a rolling reload of every app, reported in the
 // daemon's log and, per instance, in the events.
 func reloadAll(sup *supervisor.Supervisor, log *slog.Logger) {
+	defer crash.Guard(log, "SIGHUP reload")
 	log.Info("SIGHUP: reloading every app")
 	warnings, err := sup.Reload("all", 1)
 	for _, w := range warnings {

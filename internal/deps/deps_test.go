@@ -27,6 +27,7 @@ var forbidden = map[string][]string{
 	"listen":   {"proc", "logs", "metrics", "supervisor", "store", "api", "cli", "client"},
 	"dotenv":   {"spec", "ptable", "proc", "logs", "metrics", "supervisor", "config", "cli"},
 	"store":    {"supervisor", "proc", "api", "cli", "client"},
+	"crash":    {"spec", "ptable", "proc", "logs", "supervisor", "store", "api", "cli", "client"},
 }
 
 func TestImportGraph(t *testing.T) {

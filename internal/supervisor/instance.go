@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/tend-pm/tend/internal/crash"
 	"github.com/tend-pm/tend/internal/ipc"
 	"github.com/tend-pm/tend/internal/logs"
 	"github.com/tend-pm/tend/internal/proc"
@@ -168,6 +169,7 @@ func (in *instance) send(c command) error {
 }
 
 func (in *instance) run() {
+	defer crash.Guard(in.log, "instance")
 	defer close(in.done)
 	for {
 		select {

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tend-pm/tend/internal/crash"
 	"github.com/tend-pm/tend/internal/logs"
 	"github.com/tend-pm/tend/internal/proc"
 	"github.com/tend-pm/tend/internal/spec"
@@ -121,6 +122,7 @@ func (in *instance) pump(p *proc.Process, outR, errR *os.File) <-chan struct{} {
 }
 
 func (in *instance) drain(wg *sync.WaitGroup, p *proc.Process, r *os.File, stream string, w *logs.Writer, f logs.Format) {
+	defer crash.Guard(in.log, "output "+stream)
 	defer wg.Done()
 	defer r.Close()
 	var (

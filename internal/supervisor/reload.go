@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/tend-pm/tend/internal/crash"
 	"github.com/tend-pm/tend/internal/spec"
 )
 
@@ -43,7 +44,10 @@ func (s *Supervisor) Reload(t string, parallel int) (warnings []string, err erro
 			berrs := make([]error, len(batch))
 			var wg sync.WaitGroup
 			for i, id := range batch {
-				wg.Go(func() { berrs[i] = s.reloadOne(app.Name, id) })
+				wg.Go(func() {
+					defer crash.Guard(s.log, "reload")
+					berrs[i] = s.reloadOne(app.Name, id)
+				})
 			}
 			wg.Wait()
 			if err := errors.Join(berrs...); err != nil {

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/tend-pm/tend/internal/crash"
 	"github.com/tend-pm/tend/internal/ipc"
 	"github.com/tend-pm/tend/internal/proc"
 	"github.com/tend-pm/tend/internal/spec"
@@ -60,6 +61,7 @@ func (in *instance) tell(sg appSignal) {
 
 // readChannel reads the run's IPC channel until the child closes it.
 func (in *instance) readChannel(p *proc.Process, c *ipc.Conn) {
+	defer crash.Guard(in.log, "ipc channel")
 	c.Read(func(m ipc.Message) {
 		sg := appSignal{p: p, from: "ipc"}
 		switch m.Type {

@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/tend-pm/tend/internal/crash"
 	"github.com/tend-pm/tend/internal/listen"
 	"github.com/tend-pm/tend/internal/logs"
 	"github.com/tend-pm/tend/internal/notify"
@@ -103,7 +104,10 @@ func New(cfg Config) *Supervisor {
 			s.log.Warn("no sd_notify socket; apps cannot use READY=1", "err", err)
 		} else {
 			s.notify, s.notifyPath = srv, srv.Path()
-			s.wg.Go(func() { srv.Serve(s.onNotify) })
+			s.wg.Go(func() {
+				defer crash.Guard(s.log, "sd_notify socket")
+				srv.Serve(s.onNotify)
+			})
 		}
 	}
 	s.wg.Add(1)
@@ -279,7 +283,10 @@ func each(ins []*instance, c command) error {
 	errs := make([]error, len(ins))
 	var wg sync.WaitGroup
 	for i, in := range ins {
-		wg.Go(func() { errs[i] = in.send(c) })
+		wg.Go(func() {
+			defer crash.Guard(in.log, "command")
+			errs[i] = in.send(c)
+		})
 	}
 	wg.Wait()
 	return errors.Join(errs...)

@@ -3,6 +3,7 @@ package supervisor
 import (
 	"time"
 
+	"github.com/tend-pm/tend/internal/crash"
 	"github.com/tend-pm/tend/internal/metrics"
 	"github.com/tend-pm/tend/internal/ptable"
 )
@@ -20,6 +21,7 @@ type usageSample struct {
 // trees also teaches each process its descendants, so one that is later
 // reparented is still found when stopping.
 func (s *Supervisor) sampleLoop() {
+	defer crash.Guard(s.log, "sampler")
 	defer s.wg.Done()
 	t := time.NewTicker(sampleEvery)
 	defer t.Stop()
