@@ -34,8 +34,8 @@ const (
 
 // Hooks are the daemon-side entry points, wired by main.
 type Hooks struct {
-	// Daemon runs the daemon in the foreground on home.
-	Daemon func(home string) error
+	// Daemon runs the daemon in the foreground on home, within lim.
+	Daemon func(home string, lim spec.Limits) error
 	// Run runs apps in the foreground (tend run) and returns the exit code.
 	Run func(apps []*spec.App, json bool, stdout, stderr io.Writer) (int, error)
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tend-pm/tend/internal/client"
+	"github.com/tend-pm/tend/internal/spec"
 )
 
 func newDaemonCmd(h Hooks) *cobra.Command {
@@ -59,19 +60,25 @@ func newDaemonCmd(h Hooks) *cobra.Command {
 			return nil
 		},
 	}
+	lim := spec.DefaultLimits()
 	run := &cobra.Command{
 		Use:    "run",
 		Short:  "Run the daemon in the foreground (the CLI starts it this way)",
 		Hidden: true,
 		Args:   exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if lim.MaxInstances < 1 {
+				return usagef("--max-instances %d: want 1 or more", lim.MaxInstances)
+			}
 			home, err := client.Home()
 			if err != nil {
 				return err
 			}
-			return h.Daemon(home)
+			return h.Daemon(home, lim)
 		},
 	}
+	run.Flags().IntVar(&lim.MaxInstances, "max-instances", lim.MaxInstances,
+		"the most instances an app may have (default "+spec.MaxInstancesEnv+" or 1024)")
 	cmd.AddCommand(status, stop, run)
 	return cmd
 }

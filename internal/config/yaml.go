@@ -116,10 +116,29 @@ func (p *parser) app(n *yaml.Node) *spec.App {
 	normalize(a)
 	if err := a.Validate(); err != nil {
 		for _, e := range unjoin(err) {
-			p.fail(n, "%v", e)
+			p.fail(keyNode(n, e), "%v", e)
 		}
 	}
 	return a
+}
+
+// keyAliases are the other keys that set a field (PM2's names).
+var keyAliases = map[string][]string{"ready_timeout": {"listen_timeout"}, "args": {"cmd"}, "script": {"cmd"}}
+
+// keyNode is the key of app mapping n that err is about, so the message
+// points at its line; else n.
+func keyNode(n *yaml.Node, err error) *yaml.Node {
+	fe, ok := errors.AsType[*spec.FieldError](err)
+	if !ok {
+		return n
+	}
+	names := append([]string{fe.Key}, keyAliases[fe.Key]...)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if slices.Contains(names, n.Content[i].Value) {
+			return n.Content[i]
+		}
+	}
+	return n
 }
 
 func unjoin(err error) []error {

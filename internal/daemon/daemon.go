@@ -20,6 +20,7 @@ import (
 	"github.com/tend-pm/tend/internal/buildinfo"
 	"github.com/tend-pm/tend/internal/crash"
 	"github.com/tend-pm/tend/internal/proc"
+	"github.com/tend-pm/tend/internal/spec"
 	"github.com/tend-pm/tend/internal/store"
 	"github.com/tend-pm/tend/internal/supervisor"
 )
@@ -37,8 +38,9 @@ const (
 	CrashName  = "daemon.crash"
 )
 
-// Run runs the daemon in home until SIGTERM, SIGINT or an API stop.
-func Run(home string) error {
+// Run runs the daemon in home until SIGTERM, SIGINT or an API stop; lim
+// bounds what commands may ask.
+func Run(home string, lim spec.Limits) error {
 	if err := PrepareHome(home); err != nil {
 		return err
 	}
@@ -83,7 +85,7 @@ func Run(home string) error {
 	defer os.Remove(sockPath)
 
 	sup := supervisor.New(supervisor.Config{Home: home, Store: st, Spawner: sp, Logger: log,
-		NotifySocket: filepath.Join(home, "notify.sock")})
+		NotifySocket: filepath.Join(home, "notify.sock"), Limits: lim})
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	sigc := make(chan os.Signal, 8)

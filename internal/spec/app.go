@@ -191,9 +191,17 @@ func InterpreterFor(script string) string {
 
 var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
-// Validate reports every problem of a at once.
-func (a *App) Validate() error {
-	var errs []error
+// ValidName reports whether name may name an app (it is used in paths).
+func ValidName(name string) bool { return nameRE.MatchString(name) && name != "all" }
+
+// Validate reports every problem of a at once, with the limits in force
+// (DefaultLimits).
+func (a *App) Validate() error { return a.ValidateWith(DefaultLimits()) }
+
+// ValidateWith reports every problem of a at once, within lim. A problem
+// with one key is a *FieldError.
+func (a *App) ValidateWith(lim Limits) error {
+	errs := a.checkBounds(lim)
 	bad := func(format string, args ...any) {
 		errs = append(errs, fmt.Errorf(format, args...))
 	}
@@ -206,16 +214,10 @@ func (a *App) Validate() error {
 	if strings.TrimSpace(a.Script) == "" {
 		bad("app %q: script is empty: say what to run", a.Name)
 	}
-	if a.Instances < 0 {
-		bad("app %q: instances %d: must be 1 or more", a.Name, a.Instances)
-	}
 	if a.Autorestart != "" {
 		if _, err := ParseRestartPolicy(string(a.Autorestart)); err != nil {
 			bad("app %q: %v", a.Name, err)
 		}
-	}
-	if a.MaxRestarts < 0 {
-		bad("app %q: max_restarts %d: must be 0 (never give up) or more", a.Name, a.MaxRestarts)
 	}
 	if a.StopSignal != "" {
 		if _, err := ParseSignal(a.StopSignal); err != nil {
@@ -263,15 +265,6 @@ func (a *App) Validate() error {
 	}
 	if a.IPC == IPCOff && (a.Ready == ReadyIPC || a.ShutdownWithMessage) {
 		bad("app %q: ipc: off leaves no channel for ready: ipc or shutdown_with_message", a.Name)
-	}
-	if a.ReadyTimeout < 0 || a.Watchdog < 0 {
-		bad("app %q: ready_timeout and watchdog must be positive", a.Name)
-	}
-	if a.LogMaxFiles < 0 {
-		bad("app %q: log_max_files %d: must be 0 or more", a.Name, a.LogMaxFiles)
-	}
-	if a.LogMaxSize < 0 {
-		bad("app %q: log_max_size: must be positive", a.Name)
 	}
 	return errors.Join(errs...)
 }

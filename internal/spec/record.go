@@ -20,6 +20,9 @@ type Record struct {
 	Desired Desired `json:"desired"`
 	// Created orders apps in listings (oldest first), as PM2's ids do.
 	Created time.Time `json:"created"`
+	// Invalid is set by a store that could not read the record whole:
+	// why. App then holds only the name.
+	Invalid string `json:"-"`
 }
 
 // Event is one thing that happened to an instance: a state change with

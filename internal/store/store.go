@@ -104,12 +104,16 @@ func (s *Store) Apps() ([]spec.Record, error) {
 	var out []spec.Record
 	err := s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketApps).ForEach(func(k, v []byte) error {
+			// An unreadable record must not keep the others from
+			// restoring: it comes back marked, under its key.
 			var r spec.Record
 			if err := json.Unmarshal(v, &r); err != nil {
-				return fmt.Errorf("app %q: %w", k, err)
+				r = spec.Record{Invalid: fmt.Sprintf("the stored record does not read: %v", err)}
+			} else if r.App == nil {
+				r.Invalid = "the stored record has no spec"
 			}
-			if r.App == nil {
-				return fmt.Errorf("app %q: no spec", k)
+			if r.Invalid != "" {
+				r.App = &spec.App{Name: string(k)}
 			}
 			out = append(out, r)
 			return nil

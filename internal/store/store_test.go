@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/tend-pm/tend/internal/spec"
 )
 
@@ -79,5 +81,36 @@ func TestSecondOpenTimesOut(t *testing.T) {
 	defer s.Close()
 	if _, err := Open(path); err == nil {
 		t.Fatal("a second Open of a held database succeeded")
+	}
+}
+
+// A record that does not read comes back marked, under its key, so the
+// supervisor can show it errored and restore the others.
+func TestUnreadableRecordIsMarkedNotFatal(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "state.db"))
+	defer s.Close()
+	if err := s.PutApps(spec.Record{App: &spec.App{Name: "ok", Script: "/bin/true"}}); err != nil {
+		t.Fatal(err)
+	}
+	s.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketApps).Put([]byte("broken"), []byte(`{"app":{"instances":"many"`))
+	})
+	recs, err := s.Apps()
+	if err != nil || len(recs) != 2 {
+		t.Fatalf("Apps = %v, %v; want both records", recs, err)
+	}
+	for _, r := range recs {
+		switch r.App.Name {
+		case "ok":
+			if r.Invalid != "" {
+				t.Errorf("ok marked invalid: %s", r.Invalid)
+			}
+		case "broken":
+			if r.Invalid == "" {
+				t.Error("the unreadable record is not marked")
+			}
+		default:
+			t.Errorf("unexpected record %q", r.App.Name)
+		}
 	}
 }

@@ -58,7 +58,8 @@ const (
 	cmdSignal
 	cmdUpdate
 	cmdQuit
-	cmdNote // record why as an event of this instance
+	cmdNote    // record why as an event of this instance
+	cmdInvalid // its spec does not validate: errored, for why
 )
 
 type command struct {
@@ -251,6 +252,9 @@ func (in *instance) handle(c command) {
 		c.reply <- nil
 	case cmdNote:
 		in.note(c.why)
+		c.reply <- nil
+	case cmdInvalid:
+		in.move(EvInvalid, c.why, nil)
 		c.reply <- nil
 	}
 }

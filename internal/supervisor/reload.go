@@ -24,6 +24,9 @@ func (s *Supervisor) Reload(t string, parallel int) (warnings []string, err erro
 	if err != nil {
 		return nil, err
 	}
+	if err := s.runnable(ts); err != nil {
+		return nil, err
+	}
 	if err := s.setDesired(ts, spec.DesiredRunning); err != nil {
 		return nil, err
 	}

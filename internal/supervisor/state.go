@@ -15,6 +15,10 @@
 //	  └────────────────────────────────────────────────┘  ▼                 ▼
 //	                                                    waiting ──timer──▶ starting
 //
+// A stored spec that no longer validates (a bound lowered, a record of an
+// older build) goes from stopped straight to errored by "invalid"; it is
+// never started until a valid spec replaces it.
+//
 // stop from exited, waiting or errored goes straight to stopped. Every
 // other pairing of state and event is refused with "cannot EVENT while
 // STATE". The table below is the one place these moves are written.
@@ -70,10 +74,11 @@ const (
 	EvTimer                // the restart delay passed
 	EvGiveUp               // the crash-loop rule gave up
 	EvRest                 // the policy decided it stays down
+	EvInvalid              // its stored spec does not validate
 	numEvents
 )
 
-var eventNames = [numEvents]string{"start", "ready", "exit", "stop", "gone", "restart", "timer", "give up", "rest"}
+var eventNames = [numEvents]string{"start", "ready", "exit", "stop", "gone", "restart", "timer", "give up", "rest", "invalid"}
 
 func (e Event) String() string {
 	if e < numEvents {
@@ -85,7 +90,7 @@ func (e Event) String() string {
 // transitions is the legal-move table: transitions[from][event] = to.
 // A missing entry is an illegal move.
 var transitions = map[State]map[Event]State{
-	Stopped:  {EvStart: Starting, EvStop: Stopped},
+	Stopped:  {EvStart: Starting, EvStop: Stopped, EvInvalid: Errored},
 	Starting: {EvReady: Online, EvExit: Exited, EvStop: Stopping},
 	Online:   {EvExit: Exited, EvStop: Stopping},
 	Stopping: {EvStop: Stopping, EvExit: Stopping, EvGone: Stopped},

@@ -9,7 +9,7 @@ import (
 // pairing either moves where the diagram says or is refused.
 func TestNextEveryStateAndEvent(t *testing.T) {
 	want := map[State]map[Event]State{
-		Stopped:  {EvStart: Starting, EvStop: Stopped},
+		Stopped:  {EvStart: Starting, EvStop: Stopped, EvInvalid: Errored},
 		Starting: {EvReady: Online, EvExit: Exited, EvStop: Stopping},
 		Online:   {EvExit: Exited, EvStop: Stopping},
 		Stopping: {EvStop: Stopping, EvExit: Stopping, EvGone: Stopped},

@@ -38,6 +38,9 @@ type Config struct {
 	// RunDir is where tend writes files apps read (the Node preload);
 	// default Home.
 	RunDir string
+	// Limits bound what a command may ask (instances); zero fields take
+	// spec.DefaultLimits.
+	Limits spec.Limits
 }
 
 // Supervisor owns the apps and their instances.
@@ -65,6 +68,7 @@ type Supervisor struct {
 	notify     *notify.Server
 	notifyPath string
 	runDir     string
+	limits     spec.Limits
 
 	preloadOnce sync.Once
 	preloadPath string
@@ -78,6 +82,9 @@ type Supervisor struct {
 type app struct {
 	rec       spec.Record
 	instances []*instance
+	// invalid, when set, is why the stored spec does not validate: the
+	// app is shown errored and never started until a valid one replaces it.
+	invalid string
 }
 
 // New returns a Supervisor with no apps; Restore brings back stored ones.
@@ -93,6 +100,10 @@ func New(cfg Config) *Supervisor {
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
+	}
+	s.limits = cfg.Limits
+	if s.limits.MaxInstances <= 0 {
+		s.limits.MaxInstances = spec.DefaultLimits().MaxInstances
 	}
 	s.runDir = cfg.RunDir
 	if s.runDir == "" {
@@ -151,6 +162,10 @@ func (s *Supervisor) Restore() error {
 	}
 	slices.SortFunc(recs, func(a, b spec.Record) int { return a.Created.Compare(b.Created) })
 	for _, r := range recs {
+		if why := s.invalidRecord(r); why != "" {
+			s.restoreInvalid(r, why)
+			continue
+		}
 		if err := s.bind([]*spec.App{r.App}); err != nil {
 			// Its instances fail to start, with this reason, and retry.
 			s.log.Error("restore: bind", "app", r.App.Name, "err", err)
@@ -168,6 +183,49 @@ func (s *Supervisor) Restore() error {
 	return nil
 }
 
+// invalidRecord says why a stored record cannot run, or "". A record that
+// does not validate must never stop the daemon: one bad app comes up
+// errored and the others restore.
+func (s *Supervisor) invalidRecord(r spec.Record) string {
+	if r.Invalid != "" {
+		return r.Invalid
+	}
+	if err := r.App.ValidateWith(s.limits); err != nil {
+		return strings.ReplaceAll(err.Error(), "\n", "; ")
+	}
+	return ""
+}
+
+// restoreInvalid shows r as one errored instance, with why.
+func (s *Supervisor) restoreInvalid(r spec.Record, why string) {
+	name := r.App.Name
+	if !spec.ValidName(name) {
+		s.log.Error("restore: a stored record has no usable name; skipped", "name", name, "err", why)
+		return
+	}
+	s.log.Error("restore: the stored spec is invalid; the app stays errored", "app", name, "err", why)
+	shown := &spec.App{Name: name, Script: r.App.Script, Instances: 1}
+	shown.Canonicalize()
+	a := &app{rec: r, invalid: why, instances: []*instance{newInstance(s, shown, 0)}}
+	s.mu.Lock()
+	s.apps[name] = a
+	s.mu.Unlock()
+	a.instances[0].send(command{kind: cmdInvalid, why: fmt.Sprintf(
+		"its stored spec is invalid: %s; fix the app and run `tend apply FILE` (or `tend start FILE`) with it, or `tend delete %s`", why, name)})
+}
+
+// runnable refuses targets whose stored spec is invalid.
+func (s *Supervisor) runnable(ts []target) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, t := range ts {
+		if t.app.invalid != "" {
+			return fmt.Errorf("%w: %s cannot run: its stored spec is invalid: %s", ErrInvalid, t.app.rec.App.Name, t.app.invalid)
+		}
+	}
+	return nil
+}
+
 func (s *Supervisor) makeInstances(a *spec.App) []*instance {
 	ins := make([]*instance, a.Instances)
 	for i := range ins {
@@ -178,10 +236,10 @@ func (s *Supervisor) makeInstances(a *spec.App) []*instance {
 
 // Check validates apps without starting anything: the spec, and that each
 // program can be found where it will run.
-func Check(apps []*spec.App) error {
+func Check(apps []*spec.App, lim spec.Limits) error {
 	var errs []error
 	for _, a := range apps {
-		if err := a.Validate(); err != nil {
+		if err := a.ValidateWith(lim); err != nil {
 			errs = append(errs, err)
 			continue
 		}
@@ -209,7 +267,7 @@ func (s *Supervisor) Add(apps []*spec.App, replace bool) error {
 	for _, a := range apps {
 		a.Canonicalize()
 	}
-	if err := Check(apps); err != nil {
+	if err := Check(apps, s.limits); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	seen := map[string]bool{}
@@ -390,6 +448,9 @@ func (s *Supervisor) StartExisting(t string) error {
 	if err != nil {
 		return err
 	}
+	if err := s.runnable(ts); err != nil {
+		return err
+	}
 	if err := s.setDesired(ts, spec.DesiredRunning); err != nil {
 		return err
 	}
@@ -408,6 +469,9 @@ func (s *Supervisor) StartExisting(t string) error {
 func (s *Supervisor) Restart(t string, callerEnv map[string]string) error {
 	ts, err := s.resolve(t)
 	if err != nil {
+		return err
+	}
+	if err := s.runnable(ts); err != nil {
 		return err
 	}
 	if callerEnv != nil {
@@ -436,7 +500,7 @@ func (s *Supervisor) updateCallerEnv(ts []target, env map[string]string) error {
 	for i, r := range recs {
 		apps[i] = r.App
 	}
-	if err := Check(apps); err != nil {
+	if err := Check(apps, s.limits); err != nil {
 		s.mu.Unlock()
 		return fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
@@ -552,11 +616,19 @@ func (s *Supervisor) Scale(name string, n int) error {
 	if n < 1 {
 		return fmt.Errorf("%w: scale %s %d: want 1 or more instances; `tend stop %s` stops them all", ErrInvalid, name, n, name)
 	}
+	if n > s.limits.MaxInstances {
+		return fmt.Errorf("%w: scale %s %d: at most %d instances (a daemon started with a higher --max-instances, or %s, allows more)",
+			ErrInvalid, name, n, s.limits.MaxInstances, spec.MaxInstancesEnv)
+	}
 	s.mu.Lock()
 	a, ok := s.apps[name]
 	if !ok {
 		s.mu.Unlock()
 		return fmt.Errorf("%w %q; `tend ls` lists the apps", ErrUnknownApp, name)
+	}
+	if a.invalid != "" {
+		s.mu.Unlock()
+		return fmt.Errorf("%w: %s cannot run: its stored spec is invalid: %s", ErrInvalid, name, a.invalid)
 	}
 	r := a.rec
 	r.App = r.App.Clone()
