@@ -103,6 +103,19 @@ func reloadable(old *app, a *spec.App, asked bool) bool {
 // leaves the unchanged alone (reloads or restarts them, with mode.Every).
 // Without mode.Every, running it twice changes nothing the second time.
 func (s *Supervisor) Apply(apps []*spec.App, source string, mode ApplyMode) ([]Change, error) {
+	// Lock the file's apps and those it once held (which may be removed).
+	names := []string{}
+	for _, a := range apps {
+		names = append(names, a.Name)
+	}
+	s.mu.Lock()
+	for n, a := range s.apps {
+		if a.rec.App.Source == source {
+			names = append(names, n)
+		}
+	}
+	s.mu.Unlock()
+	defer s.ops.lock(names)()
 	plan, err := s.Plan(apps, source, mode)
 	if err != nil {
 		return nil, err
@@ -126,14 +139,14 @@ func (s *Supervisor) Apply(apps []*spec.App, source string, mode ApplyMode) ([]C
 				replace = append(replace, byName[c.App]) // stop, then start with the file's spec
 			}
 		case "removed":
-			errs = append(errs, s.Delete(c.App))
+			errs = append(errs, s.delete(c.App))
 		}
 	}
 	if len(add) > 0 {
-		errs = append(errs, s.Add(add, false))
+		errs = append(errs, s.add(add, false))
 	}
 	if len(replace) > 0 {
-		errs = append(errs, s.Add(replace, true))
+		errs = append(errs, s.add(replace, true))
 	}
 	for _, i := range reload {
 		var warnings []string
@@ -141,7 +154,7 @@ func (s *Supervisor) Apply(apps []*spec.App, source string, mode ApplyMode) ([]C
 		if plan[i].Action == "changed" {
 			warnings, err = s.reloadInto(byName[plan[i].App], mode.Parallel)
 		} else {
-			warnings, err = s.Reload(plan[i].App, mode.Parallel)
+			warnings, err = s.reload(plan[i].App, mode.Parallel)
 		}
 		plan[i].Warning = strings.Join(warnings, "; ")
 		errs = append(errs, err)
@@ -175,7 +188,7 @@ func (s *Supervisor) reloadInto(a *spec.App, parallel int) ([]string, error) {
 	have := len(cur.instances)
 	s.mu.Unlock()
 
-	warnings, err := s.Reload(a.Name, parallel)
+	warnings, err := s.reload(a.Name, parallel)
 	if err != nil {
 		s.mu.Lock()
 		restored := false
@@ -192,7 +205,7 @@ func (s *Supervisor) reloadInto(a *spec.App, parallel int) ([]string, error) {
 		return warnings, fmt.Errorf("%w; %s keeps its old spec: fix it and run the command again", err, a.Name)
 	}
 	if a.Instances != have {
-		if err := s.Scale(a.Name, a.Instances); err != nil {
+		if err := s.scale(a.Name, a.Instances); err != nil {
 			return warnings, err
 		}
 	}

@@ -20,6 +20,11 @@ import (
 // Instances that are not running are simply started. The warnings say
 // when tend cannot promise zero downtime.
 func (s *Supervisor) Reload(t string, parallel int) (warnings []string, err error) {
+	defer s.lockTarget(t)()
+	return s.reload(t, parallel)
+}
+
+func (s *Supervisor) reload(t string, parallel int) (warnings []string, err error) {
 	ts, err := s.resolve(t)
 	if err != nil {
 		return nil, err

@@ -54,6 +54,7 @@ type Supervisor struct {
 	hub     logs.Hub
 	events  eventHub
 
+	ops  opLocks    // one command at a time per app
 	mu   sync.Mutex // guards apps
 	apps map[string]*app
 
@@ -264,6 +265,11 @@ func Check(apps []*spec.App, lim spec.Limits) error {
 // its name is taken (and replace is false), nothing changes. With replace,
 // an existing app of the same name gets the new spec and is restarted.
 func (s *Supervisor) Add(apps []*spec.App, replace bool) error {
+	defer s.lockApps(apps)()
+	return s.add(apps, replace)
+}
+
+func (s *Supervisor) add(apps []*spec.App, replace bool) error {
 	for _, a := range apps {
 		a.Canonicalize()
 	}
@@ -367,6 +373,11 @@ type target struct {
 func (s *Supervisor) resolve(t string) ([]target, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.resolveLocked(t)
+}
+
+// resolveLocked is resolve with s.mu held.
+func (s *Supervisor) resolveLocked(t string) ([]target, error) {
 	if t == "all" {
 		var out []target
 		for _, a := range s.sortedApps() {
@@ -401,24 +412,30 @@ func (s *Supervisor) sortedApps() []*app {
 }
 
 // setDesired stores the desired state of whole apps addressed by ts.
+// The caller holds the apps' op locks, so no other command changes them
+// meanwhile; the store is written outside mu.
 func (s *Supervisor) setDesired(ts []target, d spec.Desired) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	var recs []spec.Record
+	var apps []*app
 	for _, t := range ts {
-		if len(t.ins) != len(t.app.instances) {
-			continue // one instance: the app's desired state stays
+		if len(t.ins) != len(t.app.instances) || s.apps[t.app.rec.App.Name] != t.app {
+			continue // one instance (the app's desired state stays), or gone
 		}
 		r := t.app.rec
 		r.Desired = d
 		recs = append(recs, r)
+		apps = append(apps, t.app)
 	}
+	s.mu.Unlock()
 	if err := s.store.PutApps(recs...); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
-	for _, r := range recs {
-		s.apps[r.App.Name].rec = r
+	s.mu.Lock()
+	for i, a := range apps {
+		a.rec = recs[i]
 	}
+	s.mu.Unlock()
 	return nil
 }
 
@@ -432,6 +449,7 @@ func allInstances(ts []target) []*instance {
 
 // Stop stops what t addresses and returns once every process is gone.
 func (s *Supervisor) Stop(t string) error {
+	defer s.lockTarget(t)()
 	ts, err := s.resolve(t)
 	if err != nil {
 		return err
@@ -444,6 +462,7 @@ func (s *Supervisor) Stop(t string) error {
 
 // StartExisting starts stopped apps again (tend start NAME).
 func (s *Supervisor) StartExisting(t string) error {
+	defer s.lockTarget(t)()
 	ts, err := s.resolve(t)
 	if err != nil {
 		return err
@@ -467,6 +486,7 @@ func (s *Supervisor) StartExisting(t string) error {
 // Restart stops then starts what t addresses. A non-nil callerEnv
 // replaces the apps' captured environment first (--update-env).
 func (s *Supervisor) Restart(t string, callerEnv map[string]string) error {
+	defer s.lockTarget(t)()
 	ts, err := s.resolve(t)
 	if err != nil {
 		return err
@@ -528,6 +548,7 @@ func (s *Supervisor) appOf(in *instance) *spec.App {
 
 // Signal sends sig to the process trees that t addresses.
 func (s *Supervisor) Signal(t string, sig syscall.Signal) error {
+	defer s.lockTarget(t)()
 	ts, err := s.resolve(t)
 	if err != nil {
 		return err
@@ -540,6 +561,11 @@ func (s *Supervisor) Delete(t string) error {
 	if strings.Contains(t, ":") {
 		return fmt.Errorf("delete %s: delete takes an app, not an instance; use `tend stop %s`", t, t)
 	}
+	defer s.lockTarget(t)()
+	return s.delete(t)
+}
+
+func (s *Supervisor) delete(t string) error {
 	ts, err := s.resolve(t)
 	if err != nil {
 		return err
@@ -613,6 +639,11 @@ func (s *Supervisor) FlushLogs(name string, id int) error {
 // start (when the app is meant to run), the highest ids stop gracefully
 // and go. The count is stored.
 func (s *Supervisor) Scale(name string, n int) error {
+	defer s.ops.lock([]string{name})()
+	return s.scale(name, n)
+}
+
+func (s *Supervisor) scale(name string, n int) error {
 	if n < 1 {
 		return fmt.Errorf("%w: scale %s %d: want 1 or more instances; `tend stop %s` stops them all", ErrInvalid, name, n, name)
 	}

@@ -1,6 +1,7 @@
 package supervisor
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/tend-pm/tend/internal/metrics"
@@ -67,12 +68,19 @@ func (s *Supervisor) list() []AppView {
 
 // Get returns one app by name.
 func (s *Supervisor) Get(name string) (AppView, error) {
-	ts, err := s.resolve(name)
+	if name == "all" {
+		return AppView{}, fmt.Errorf("%w %q: name one app; `tend ls` lists them all", ErrUnknownApp, name)
+	}
+	s.mu.Lock()
+	ts, err := s.resolveLocked(name)
 	if err != nil {
+		s.mu.Unlock()
 		return AppView{}, err
 	}
 	v := AppView{Record: ts[0].app.rec}
-	for _, in := range ts[0].ins {
+	ins := ts[0].ins
+	s.mu.Unlock()
+	for _, in := range ins {
 		v.Instances = append(v.Instances, in.view())
 	}
 	return v, nil
