@@ -15,7 +15,8 @@ func main() { os.Exit(cli.Main(os.Args[1:], hooks)) }
 // hooks hand the daemon's entry points to the CLI, which must not import
 // the daemon side (DESIGN §3).
 var hooks = cli.Hooks{
-	Daemon: daemon.Run,
+	Daemon:  daemon.Run,
+	Helpers: daemon.Helpers,
 	Run: func(apps []*spec.App, json bool, stdout, stderr io.Writer) (int, error) {
 		return daemon.RunForeground(apps, daemon.RunOptions{JSON: json, Stdout: stdout, Stderr: stderr})
 	},

@@ -16,6 +16,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/tend-pm/tend/internal/cgroup"
 	"github.com/tend-pm/tend/internal/cli"
 	"github.com/tend-pm/tend/internal/testutil"
 )
@@ -27,6 +28,17 @@ func TestMain(m *testing.M) {
 		"helper": func() { testutil.RunHelper(os.Args[1:]) },
 	})
 }
+
+// cgroupsWork says whether this host has a writable cgroup v2, as the
+// daemon will find it.
+var cgroupsWork = func() bool {
+	r, err := cgroup.Open("tend-test-probe")
+	if err != nil {
+		return false
+	}
+	os.Remove(r.Dir)
+	return true
+}()
 
 // goEnv is the go command's cache locations, for scripts that build.
 var goEnv = func() map[string]string {
@@ -40,21 +52,44 @@ var goEnv = func() map[string]string {
 }()
 
 func TestScripts(t *testing.T) {
-	testscript.Run(t, testscript.Params{
-		Dir: "testdata/script",
-		Setup: func(env *testscript.Env) error {
-			home := filepath.Join(env.WorkDir, "home")
-			env.Setenv("TEND_HOME", home)
+	testscript.Run(t, scriptParams(t, "testdata/script", nil))
+}
+
+// treeScripts are the scripts about whole process trees; they run again
+// with cgroups off, so the fallback (process group, /proc, the subreaper)
+// is held to the same claims. On a host without a writable cgroup v2 both
+// runs take the fallback.
+var treeScripts = []string{"escape.txtar", "persist.txtar", "stop.txtar"}
+
+func TestTreeScriptsWithoutCgroups(t *testing.T) {
+	p := scriptParams(t, "", map[string]string{"TEND_CGROUPS": "off"})
+	for _, f := range treeScripts {
+		p.Files = append(p.Files, filepath.Join("testdata/script", f))
+	}
+	testscript.Run(t, p)
+}
+
+// scriptParams are the testscript parameters of tend's scripts in dir,
+// with env set in each.
+func scriptParams(t *testing.T, dir string, env map[string]string) testscript.Params {
+	return testscript.Params{
+		Dir: dir,
+		Setup: func(e *testscript.Env) error {
+			for k, v := range env {
+				e.Setenv(k, v)
+			}
+			home := filepath.Join(e.WorkDir, "home")
+			e.Setenv("TEND_HOME", home)
 			repo, err := filepath.Abs("../..")
 			if err != nil {
 				return err
 			}
-			env.Setenv("REPO", repo)
+			e.Setenv("REPO", repo)
 			// Scripts that build an example share the caller's Go caches.
 			for k, v := range goEnv {
-				env.Setenv(k, v)
+				e.Setenv(k, v)
 			}
-			env.Defer(func() { stopDaemon(t, home) })
+			e.Defer(func() { stopDaemon(t, home) })
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -78,10 +113,13 @@ func TestScripts(t *testing.T) {
 			switch cond {
 			case "root":
 				return os.Geteuid() == 0, nil
+			case "cgroups":
+				// Whether the daemons of this run give each run a cgroup.
+				return env["TEND_CGROUPS"] != "off" && cgroupsWork, nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
-	})
+	}
 }
 
 // stopDaemon ends a daemon a script left running: SIGTERM, then SIGKILL.
@@ -252,21 +290,40 @@ func killDaemon(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// countapp NAME N: exactly N live processes have TEND_APP=NAME in their
-// environment.
+// countapp [-within D] NAME N: exactly N live processes, anywhere on the
+// machine, have TEND_APP=NAME and this script's WORK in their
+// environment: the app's whole tree, orphans reparented to PID 1 after a
+// kill -9 of the daemon included (every process inherits the caller's
+// environment that tend start captured). With -within, wait up to D for
+// the count to be N.
 func countApp(ts *testscript.TestScript, neg bool, args []string) {
+	within := time.Duration(0)
+	if len(args) == 4 && args[0] == "-within" {
+		d, err := time.ParseDuration(args[1])
+		ts.Check(err)
+		within, args = d, args[2:]
+	}
 	if len(args) != 2 {
-		ts.Fatalf("usage: countapp NAME N")
+		ts.Fatalf("usage: countapp [-within D] NAME N")
 	}
 	want, err := strconv.Atoi(args[1])
 	ts.Check(err)
-	// Scripts run in parallel and may name apps alike: count only the
-	// processes under this script's daemon.
-	marker := []byte("\x00TEND_APP=" + args[0] + "\x00")
-	b, err := os.ReadFile(filepath.Join(ts.Getenv("TEND_HOME"), "daemon.lock"))
-	ts.Check(err)
-	daemon, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	ts.Check(err)
+	deadline := time.Now().Add(within)
+	for {
+		n := countTree(args[0], ts.Getenv("WORK"))
+		if (n == want) != neg {
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("%d processes of app %s, want %d", n, args[0], want)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// countTree counts live processes with TEND_APP=app and WORK=work.
+func countTree(app, work string) int {
+	markers := [][]byte{[]byte("\x00TEND_APP=" + app + "\x00"), []byte("\x00WORK=" + work + "\x00")}
 	n := 0
 	ents, _ := os.ReadDir("/proc")
 	for _, e := range ents {
@@ -276,35 +333,11 @@ func countApp(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		env, err := os.ReadFile("/proc/" + e.Name() + "/environ")
 		env = append([]byte{0}, env...)
-		if err == nil && bytes.Contains(env, marker) && descends(pid, daemon) {
+		if err == nil && bytes.Contains(env, markers[0]) && bytes.Contains(env, markers[1]) {
 			n++
 		}
 	}
-	if (n == want) == neg {
-		ts.Fatalf("%d processes of app %s, want %d", n, args[0], want)
-	}
-}
-
-// descends reports whether pid is a descendant of root.
-func descends(pid, root int) bool {
-	for range 32 {
-		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-		if err != nil {
-			return false
-		}
-		// The fields after the command name: state, then ppid.
-		f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
-		if len(f) < 2 {
-			return false
-		}
-		if pid, err = strconv.Atoi(f[1]); err != nil || pid <= 1 {
-			return false
-		}
-		if pid == root {
-			return true
-		}
-	}
-	return false
+	return n
 }
 
 // killppid SIGNAL PIDFILE: send SIGNAL (TERM, INT, HUP…) to the parent of

@@ -20,7 +20,7 @@ func instanceOf(name string, v supervisor.View, now time.Time) apitype.Instance 
 		Status: v.State.String(), Pid: v.Pid, UptimeMS: v.Uptime(now).Milliseconds(),
 		Restarts: v.Restarts, CPU: v.CPU, MemoryBytes: v.Usage.RSS, Processes: v.Usage.Procs,
 		Reason: v.Reason, Decision: v.Decision, LastExit: v.LastExit, Crash: v.Crash,
-		LostLines: v.LostLogs, AppStatus: v.Status, ReadyBy: v.ReadyBy,
+		LostLines: v.LostLogs, AppStatus: v.Status, ReadyBy: v.ReadyBy, HeldBy: v.HeldBy,
 	}
 	if !v.NextTry.IsZero() {
 		t := v.NextTry

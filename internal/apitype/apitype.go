@@ -99,27 +99,30 @@ type ReloadResult struct {
 
 // Instance is one row of `tend ls`.
 type Instance struct {
-	Name        string             `json:"name"`
-	ID          string             `json:"id"`
-	Instance    int                `json:"instance"`
-	Status      string             `json:"status"`
-	Pid         int                `json:"pid"`
-	UptimeMS    int64              `json:"uptime_ms"`
-	Restarts    int                `json:"restarts"`
-	CPU         float64            `json:"cpu"`
-	MemoryBytes uint64             `json:"memory_bytes"`
-	Processes   int                `json:"processes"`
-	Reason      string             `json:"reason,omitempty"`
-	Decision    string             `json:"decision,omitempty"`
-	NextTry     *time.Time         `json:"next_try,omitempty"`
-	LastExit    *spec.ExitInfo     `json:"last_exit,omitempty"`
-	Crash       []string           `json:"crash_stderr,omitempty"`
-	LostLines   int64              `json:"lost_log_lines,omitempty"`
-	AppStatus   string             `json:"app_status,omitempty"` // the app's own words: IPC status, sd_notify STATUS=
-	ReadyBy     string             `json:"ready_by,omitempty"`   // ipc, notify, log or min_uptime
-	Process     *spec.ProcessFacts `json:"process,omitempty"`
-	OutLog      string             `json:"out_log,omitempty"`
-	ErrLog      string             `json:"err_log,omitempty"`
+	Name        string         `json:"name"`
+	ID          string         `json:"id"`
+	Instance    int            `json:"instance"`
+	Status      string         `json:"status"`
+	Pid         int            `json:"pid"`
+	UptimeMS    int64          `json:"uptime_ms"`
+	Restarts    int            `json:"restarts"`
+	CPU         float64        `json:"cpu"`
+	MemoryBytes uint64         `json:"memory_bytes"`
+	Processes   int            `json:"processes"`
+	Reason      string         `json:"reason,omitempty"`
+	Decision    string         `json:"decision,omitempty"`
+	NextTry     *time.Time     `json:"next_try,omitempty"`
+	LastExit    *spec.ExitInfo `json:"last_exit,omitempty"`
+	Crash       []string       `json:"crash_stderr,omitempty"`
+	LostLines   int64          `json:"lost_log_lines,omitempty"`
+	AppStatus   string         `json:"app_status,omitempty"` // the app's own words: IPC status, sd_notify STATUS=
+	ReadyBy     string         `json:"ready_by,omitempty"`   // ipc, notify, log or min_uptime
+	// HeldBy says what holds the run's tree: "cgroup PATH", or "process
+	// group and /proc" where no cgroup could be made.
+	HeldBy  string             `json:"held_by,omitempty"`
+	Process *spec.ProcessFacts `json:"process,omitempty"`
+	OutLog  string             `json:"out_log,omitempty"`
+	ErrLog  string             `json:"err_log,omitempty"`
 }
 
 // App is GET /v1/apps/{name}: `tend show`.

@@ -36,6 +36,9 @@ const (
 type Hooks struct {
 	// Daemon runs the daemon in the foreground on home, within lim.
 	Daemon func(home string, lim spec.Limits) error
+	// Helpers are the daemon's helper processes, by their hidden first
+	// argument (the cgroup keeper): tend ARG ARGS... runs one.
+	Helpers map[string]func(args []string) int
 	// Run runs apps in the foreground (tend run) and returns the exit code.
 	Run func(apps []*spec.App, json bool, stdout, stderr io.Writer) (int, error)
 }
@@ -57,6 +60,9 @@ func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
 func Main(args []string, hooks Hooks) int {
 	if len(args) > 0 && args[0] == execshim.Arg {
 		execshim.Main(args[1:]) // does not return
+	}
+	if len(args) > 0 && hooks.Helpers[args[0]] != nil {
+		return hooks.Helpers[args[0]](args[1:])
 	}
 	root := newRoot(hooks)
 	root.SetArgs(args)

@@ -93,6 +93,9 @@ func printInstance(i apitype.Instance, now time.Time) {
 		if i.Processes > 0 {
 			row("tree", fmt.Sprintf("%d processes, %s RSS, %.1f%% CPU", i.Processes, bytesHuman(i.MemoryBytes), i.CPU))
 		}
+		if i.HeldBy != "" {
+			row("held by", i.HeldBy)
+		}
 	}
 	if p := i.Process; p != nil {
 		row("ppid", p.PPid)

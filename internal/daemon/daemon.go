@@ -2,8 +2,11 @@ package daemon
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -18,6 +21,7 @@ import (
 
 	"github.com/tend-pm/tend/internal/api"
 	"github.com/tend-pm/tend/internal/buildinfo"
+	"github.com/tend-pm/tend/internal/cgroup"
 	"github.com/tend-pm/tend/internal/crash"
 	"github.com/tend-pm/tend/internal/proc"
 	"github.com/tend-pm/tend/internal/spec"
@@ -84,8 +88,13 @@ func Run(home string, lim spec.Limits) error {
 	}
 	defer os.Remove(sockPath)
 
+	cg, marker, keeper := holdTrees(home, log)
+	defer keeper.Close() // the keeper then ends what is left, if anything
+	if cg != nil {
+		defer os.Remove(cg.Dir) // empty once every app stopped
+	}
 	sup := supervisor.New(supervisor.Config{Home: home, Store: st, Spawner: sp, Logger: log,
-		NotifySocket: filepath.Join(home, "notify.sock"), Limits: lim})
+		NotifySocket: filepath.Join(home, "notify.sock"), Limits: lim, Cgroups: cg, MarkerPrefix: marker})
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	sigc := make(chan os.Signal, 8)
@@ -146,6 +155,58 @@ loop:
 	log.Info("daemon stopped")
 	return runErr
 }
+
+// CgroupsEnv set to "off" keeps trees by process group and /proc even
+// where cgroups could be made (to compare, and for tests of that path).
+const CgroupsEnv = "TEND_CGROUPS"
+
+// holdTrees sets up what holds the apps' trees: a cgroup per run where a
+// cgroup v2 can be written (nil, with the reason logged, where not), the
+// marker prefix every run's processes carry, and the keeper that ends
+// them if this daemon is killed. Both are named after home, so this
+// daemon first ends what a killed one of the same home left (else a
+// restored app would meet its own orphan on its port).
+func holdTrees(home string, log *slog.Logger) (root *cgroup.Root, prefix string, keeper io.Closer) {
+	sum := sha256.Sum256([]byte(home))
+	prefix = hex.EncodeToString(sum[:6])
+	if n := proc.KillMarked(prefix); n > 0 {
+		log.Warn("killed the processes an earlier daemon left behind", "processes", n)
+	}
+	root = openCgroups("tend-"+prefix, log)
+	self, err := os.Executable()
+	var k *os.File
+	if err == nil {
+		k, err = proc.StartKeeper(self, prefix, root)
+	}
+	if err != nil {
+		log.Warn("no keeper: if this daemon is killed, the apps' trees live until the next daemon", "err", err)
+		return root, prefix, io.NopCloser(nil)
+	}
+	return root, prefix, k
+}
+
+// openCgroups opens the cgroup directory name and ends what it holds.
+func openCgroups(name string, log *slog.Logger) *cgroup.Root {
+	if os.Getenv(CgroupsEnv) == "off" {
+		log.Info("cgroups off (" + CgroupsEnv + "=off): trees are held by process group, /proc and the subreaper")
+		return nil
+	}
+	root, err := cgroup.Open(name)
+	if err != nil {
+		log.Info("no cgroups: trees are held by process group, /proc and the subreaper", "why", err.Error())
+		return nil
+	}
+	if n, err := root.Leftovers(); err != nil {
+		log.Error("cgroups left by an earlier daemon", "err", err)
+	} else if n > 0 {
+		log.Warn("killed the processes an earlier daemon left in its cgroups", "processes", n)
+	}
+	log.Info("each run gets a cgroup", "dir", root.Dir)
+	return root
+}
+
+// Helpers are the daemon's helper processes, by their hidden argument.
+var Helpers = map[string]func([]string) int{proc.KeeperArg: proc.KeeperMain}
 
 // PrepareHome creates home, private to the user (0700).
 func PrepareHome(home string) error {

@@ -2,12 +2,15 @@ package proc
 
 import (
 	"errors"
+
 	"fmt"
+	"github.com/tend-pm/tend/internal/cgroup"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -28,6 +31,12 @@ type Spec struct {
 	// ExtraFiles become fds 3, 4, … in the child.
 	ExtraFiles []*os.File
 	Credential *syscall.Credential
+	// Cgroup, when set, is the group the child is born in (before exec),
+	// and through which its tree is found, signalled and killed.
+	Cgroup *cgroup.Group
+	// Marker is the run's TEND_RUN=… entry (see MarkerVar), added to Env;
+	// through it orphans of the run are known as its own.
+	Marker string
 }
 
 // Status is how a process ended.
@@ -47,6 +56,13 @@ func (s Status) String() string {
 type Process struct {
 	Pid     int
 	Started time.Time
+	// Group is the cgroup holding the whole tree, or nil: then the tree
+	// is the process group, the descendants seen in /proc, and the
+	// orphans reparented to this subreaper that carry Marker.
+	Group  *cgroup.Group
+	Marker string
+
+	spawner *Spawner
 
 	done   chan struct{} // closed when reaped
 	status Status        // valid after done is closed
@@ -139,6 +155,9 @@ func (s *Spawner) Start(spec Spec) (*Process, error) {
 			return nil, fmt.Errorf("cwd %s: not a directory", spec.Dir)
 		}
 	}
+	if spec.Marker != "" {
+		spec.Env = append(slices.Clip(spec.Env), spec.Marker)
+	}
 	r := spawnReq{spec: spec, reply: make(chan spawnResult, 1)}
 	r.spec.Path = path
 	if spec.Path == "" {
@@ -195,15 +214,33 @@ func (s *Spawner) fork(spec Spec) (*Process, error) {
 		Files: files,
 		Sys:   sysProcAttr(spec.Credential),
 	}
+	if spec.Cgroup != nil {
+		dir, err := spec.Cgroup.Open()
+		if err != nil {
+			return nil, err
+		}
+		defer dir.Close()
+		intoCgroup(attr.Sys, int(dir.Fd()))
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	pid, err := syscall.ForkExec(spec.Path, spec.Argv, attr)
 	if err != nil {
 		return nil, &exec.Error{Name: spec.Argv[0], Err: err}
 	}
-	p := &Process{Pid: pid, Started: time.Now(), done: make(chan struct{}), known: map[int]uint64{}}
+	p := &Process{Pid: pid, Started: time.Now(), Group: spec.Cgroup, Marker: spec.Marker, spawner: s,
+		done: make(chan struct{}), known: map[int]uint64{}}
 	s.running[pid] = p
 	return p, nil
+}
+
+// isMain reports whether pid is a main process started here and not yet
+// reaped.
+func (s *Spawner) isMain(pid int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.running[pid]
+	return ok
 }
 
 // Orphans reports how many reparented grandchildren the reaper has reaped.

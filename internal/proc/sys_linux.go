@@ -18,6 +18,12 @@ func sysProcAttr(cred *syscall.Credential) *syscall.SysProcAttr {
 	}
 }
 
+// intoCgroup makes the child start in the cgroup open at fd (clone3 with
+// CLONE_INTO_CGROUP): it never runs a single instruction outside it.
+func intoCgroup(sys *syscall.SysProcAttr, fd int) {
+	sys.UseCgroupFD, sys.CgroupFD = true, fd
+}
+
 func closeOnExecInherited() {
 	// close_range with CLOEXEC needs Linux 5.11; fall back to a walk.
 	if unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC) == nil {

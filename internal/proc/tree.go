@@ -17,6 +17,10 @@ import (
 // in contrast, is never handed out as a new pid while the group has
 // members, so the group is safe to read at any time.
 func (p *Process) Members(t ptable.Table) []int {
+	if p.Group != nil {
+		pids, _ := p.Group.Procs()
+		return pids
+	}
 	set := map[int]bool{}
 	live := func(pid int) bool { e, ok := t[pid]; return ok && e.State != 'Z' }
 	select {
@@ -60,11 +64,18 @@ func (p *Process) Members(t ptable.Table) []int {
 // its tree, and returns how many processes it reached. A tree with no live
 // member returns 0 and no error.
 func (p *Process) Signal(sig syscall.Signal) (int, error) {
+	if p.Group != nil {
+		if sig != syscall.SIGKILL {
+			return p.Group.Signal(sig)
+		}
+		pids, _ := p.Group.Procs()
+		return len(pids), p.Group.Kill()
+	}
 	t, err := ptable.Snapshot()
 	if err != nil {
 		return 0, err
 	}
-	members := p.Members(t)
+	members := p.withOrphans(t)
 	var errs []error
 	if err := syscall.Kill(-p.Pid, sig); err != nil && err != syscall.ESRCH {
 		errs = append(errs, err)
@@ -82,9 +93,26 @@ func (p *Process) Signal(sig syscall.Signal) (int, error) {
 
 // Remaining returns the live members of p's tree other than p itself.
 func (p *Process) Remaining() ([]int, error) {
+	if p.Group != nil {
+		pids, err := p.Group.Procs()
+		return slices.DeleteFunc(pids, func(pid int) bool { return pid == p.Pid }), err
+	}
 	t, err := ptable.Snapshot()
 	if err != nil {
 		return nil, err
 	}
-	return slices.DeleteFunc(p.Members(t), func(pid int) bool { return pid == p.Pid }), nil
+	return slices.DeleteFunc(p.withOrphans(t), func(pid int) bool { return pid == p.Pid }), nil
+}
+
+// withOrphans is Members and the run's reparented orphans: what a stop
+// must reach. The sampler's Members leaves the orphan scan out (it reads
+// environments), which a stop cannot afford to.
+func (p *Process) withOrphans(t ptable.Table) []int {
+	m := p.Members(t)
+	for _, pid := range p.orphans(t) {
+		if !slices.Contains(m, pid) {
+			m = append(m, pid)
+		}
+	}
+	return m
 }

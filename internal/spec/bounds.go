@@ -48,7 +48,7 @@ const (
 	maxDuration    = 24 * time.Hour
 	maxWindow      = 30 * 24 * time.Hour
 	maxRestarts    = 1_000_000
-	minLogSize     = 4 << 10
+	minLogSize     = 1 << 10
 	maxLogSize     = 1 << 40
 	maxLogFiles    = 1000
 	maxListen      = 64

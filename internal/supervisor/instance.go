@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/tend-pm/tend/internal/cgroup"
 	"github.com/tend-pm/tend/internal/crash"
 	"github.com/tend-pm/tend/internal/ipc"
 	"github.com/tend-pm/tend/internal/logs"
@@ -47,6 +48,7 @@ type Snapshot struct {
 	LostLogs int64
 	Status   string // the app's own words (IPC status, sd_notify STATUS=)
 	ReadyBy  string // what made this run online: ipc, notify, log or min_uptime
+	HeldBy   string // what holds the run's tree (a cgroup, or the process group)
 }
 
 type cmdKind uint8
@@ -362,7 +364,15 @@ func (in *instance) start() {
 	}
 	var p *proc.Process
 	if err == nil {
+		seq := in.sup.runSeq.Add(1)
+		ps.Cgroup = in.newCgroup(seq)
+		if in.sup.marker != "" {
+			ps.Marker = proc.Marker(in.sup.marker, fmt.Sprintf("%s-%d", in.name, in.id), seq)
+		}
 		p, err = in.sup.spawner.Start(ps)
+		if err != nil && ps.Cgroup != nil {
+			ps.Cgroup.Remove()
+		}
 	}
 	outW.Close()
 	errW.Close()
@@ -404,6 +414,20 @@ func (in *instance) start() {
 	}
 }
 
+// newCgroup makes this run's cgroup, or returns nil to keep the tree by
+// process group (no cgroups here, or this one could not be made).
+func (in *instance) newCgroup(seq uint64) *cgroup.Group {
+	if in.sup.cgroups == nil {
+		return nil
+	}
+	g, err := in.sup.cgroups.New(fmt.Sprintf("%s-%d.%d", in.name, in.id, seq))
+	if err != nil {
+		in.log.Warn("no cgroup for this run; its tree is followed by process group", "err", err)
+		return nil
+	}
+	return g
+}
+
 func (in *instance) failStart(err error) {
 	in.log.Warn("start failed", "err", err)
 	in.started, in.exitedAt = time.Now(), time.Now()
@@ -432,7 +456,9 @@ func (in *instance) settle() {
 	if in.p == nil || in.procDone != nil || in.pipesDone != nil {
 		return
 	}
-	if in.state == Stopping {
+	// Stopping, the tree must be gone; a run with a cgroup, in any case
+	// (its leftovers were killed, and the group goes once empty).
+	if in.state == Stopping || in.p.Group != nil {
 		rest, err := in.p.Remaining()
 		if err == nil && len(rest) > 0 {
 			in.pollC = time.After(pollEvery)
@@ -440,6 +466,11 @@ func (in *instance) settle() {
 		}
 	}
 	st := in.p.Status()
+	if g := in.p.Group; g != nil {
+		if err := g.Remove(); err != nil {
+			in.log.Warn("cgroup", "err", err)
+		}
+	}
 	in.sup.unregister(in.p)
 	in.p = nil
 	in.process.Store(nil)
@@ -553,6 +584,10 @@ func (in *instance) publish() {
 	}
 	if in.p != nil {
 		s.Pid, s.Started = in.p.Pid, in.started
+		s.HeldBy = "process group, /proc and its TEND_RUN marker (no cgroup)"
+		if g := in.p.Group; g != nil {
+			s.HeldBy = "cgroup " + g.Path
+		}
 	}
 	in.snap.Store(s)
 }

@@ -10,9 +10,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
+	"github.com/tend-pm/tend/internal/cgroup"
 	"github.com/tend-pm/tend/internal/crash"
 	"github.com/tend-pm/tend/internal/listen"
 	"github.com/tend-pm/tend/internal/logs"
@@ -41,6 +43,12 @@ type Config struct {
 	// Limits bound what a command may ask (instances); zero fields take
 	// spec.DefaultLimits.
 	Limits spec.Limits
+	// Cgroups, when set, is where each run gets a cgroup of its own that
+	// holds its whole tree; nil keeps trees by process group and /proc.
+	Cgroups *cgroup.Root
+	// MarkerPrefix names this daemon in each run's TEND_RUN marker
+	// (proc.MarkerVar); "" marks no run.
+	MarkerPrefix string
 }
 
 // Supervisor owns the apps and their instances.
@@ -70,6 +78,9 @@ type Supervisor struct {
 	notifyPath string
 	runDir     string
 	limits     spec.Limits
+	cgroups    *cgroup.Root
+	marker     string
+	runSeq     atomic.Uint64 // names each run's cgroup uniquely
 
 	preloadOnce sync.Once
 	preloadPath string
@@ -102,7 +113,7 @@ func New(cfg Config) *Supervisor {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	s.limits = cfg.Limits
+	s.limits, s.cgroups, s.marker = cfg.Limits, cfg.Cgroups, cfg.MarkerPrefix
 	if s.limits.MaxInstances <= 0 {
 		s.limits.MaxInstances = spec.DefaultLimits().MaxInstances
 	}
