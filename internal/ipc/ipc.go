@@ -121,7 +121,10 @@ func Pair(node bool) (*Conn, *os.File, error) {
 // Close is called. A line that is not JSON or is too long is reported to
 // bad, and reading goes on.
 func (c *Conn) Read(fn func(Message), bad func(error)) {
-	r := bufio.NewReaderSize(c.f, 64<<10)
+	// A small reader: most messages are a few bytes, and every running
+	// instance has one. A longer line is gathered in buf, which is let go
+	// after a long one.
+	r := bufio.NewReaderSize(c.f, 4<<10)
 	var long bool // inside a line over MaxMessage
 	var buf []byte
 	for {
@@ -155,6 +158,9 @@ func (c *Conn) Read(fn func(Message), bad func(error)) {
 				fn(m)
 			}
 			buf = buf[:0]
+			if cap(buf) > 64<<10 {
+				buf = nil
+			}
 		}
 		if err != nil {
 			return

@@ -5,14 +5,25 @@ import (
 	"errors"
 	"io"
 	"os"
+	"sync"
 )
 
 // MaxLine is the longest line kept whole; longer ones are split.
 const MaxLine = 64 << 10
 
-// readSize is how much Frame asks for at once: a pipe enlarged to match
-// (see GrowPipe) gives a flood's lines in few, large reads.
+// readSize is how much Frame asks for at once while output flows: a pipe
+// enlarged to match (see GrowPipe) gives a flood's lines in few, large
+// reads.
 const readSize = 1 << 20
+
+// idleSize is the buffer of a quiet pipe. A read that fills it takes a
+// readSize buffer from the pool for as long as output flows; a read that
+// leaves room (the pipe is drained) gives it back. So a thousand idle
+// instances hold kilobytes each, not a megabyte per pipe (issue 10: the
+// buffers of 300 apps' restarts held 600 MB).
+const idleSize = 4 << 10
+
+var bigBuffers = sync.Pool{New: func() any { b := make([]byte, readSize); return &b }}
 
 // Line is one framed line of output, without its newline.
 type Line struct {
@@ -27,7 +38,14 @@ type Line struct {
 // so far has been emitted and the next read may block: the moment to
 // flush what emit buffered.
 func Frame(r io.Reader, emit func(Line), idle func()) error {
-	buf := make([]byte, readSize)
+	small := make([]byte, idleSize)
+	buf := small
+	var big *[]byte // taken while output flows
+	defer func() {
+		if big != nil {
+			bigBuffers.Put(big)
+		}
+	}()
 	start, end := 0, 0 // buf[start:end] is read but not yet emitted
 	for {
 		if idle != nil {
@@ -37,8 +55,20 @@ func Frame(r io.Reader, emit func(Line), idle func()) error {
 			end = copy(buf, buf[start:end])
 			start = 0
 		}
+		room := len(buf) - end
 		n, err := r.Read(buf[end:])
 		end += n
+		switch {
+		case big == nil && n == room && err == nil: // more is waiting
+			big = bigBuffers.Get().(*[]byte)
+			end = copy(*big, buf[start:end])
+			start, buf = 0, *big
+		case big != nil && n < room && end-start <= idleSize: // drained
+			end = copy(small, buf[start:end])
+			start, buf = 0, small
+			bigBuffers.Put(big)
+			big = nil
+		}
 		for {
 			i := bytes.IndexByte(buf[start:end], '\n')
 			if i < 0 {

@@ -90,6 +90,8 @@ type Spawner struct {
 	// (grandchildren reparented to the subreaper).
 	orphans int
 
+	table sharedTable // what stops and their polls read
+
 	stop     chan struct{}
 	stopOnce sync.Once
 	wg       sync.WaitGroup

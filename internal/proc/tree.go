@@ -71,7 +71,7 @@ func (p *Process) Signal(sig syscall.Signal) (int, error) {
 		pids, _ := p.Group.Procs()
 		return len(pids), p.Group.Kill()
 	}
-	t, err := ptable.Snapshot()
+	t, err := p.table()
 	if err != nil {
 		return 0, err
 	}
@@ -97,7 +97,7 @@ func (p *Process) Remaining() ([]int, error) {
 		pids, err := p.Group.Procs()
 		return slices.DeleteFunc(pids, func(pid int) bool { return pid == p.Pid }), err
 	}
-	t, err := ptable.Snapshot()
+	t, err := p.table()
 	if err != nil {
 		return nil, err
 	}
@@ -115,4 +115,13 @@ func (p *Process) withOrphans(t ptable.Table) []int {
 		}
 	}
 	return m
+}
+
+// table is the spawner's shared process table (a Process made outside a
+// Spawner reads its own).
+func (p *Process) table() (ptable.Table, error) {
+	if p.spawner == nil {
+		return ptable.Snapshot()
+	}
+	return p.spawner.table.get()
 }
