@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -113,6 +114,9 @@ func scriptParams(t *testing.T, dir string, env map[string]string) testscript.Pa
 			switch cond {
 			case "root":
 				return os.Geteuid() == 0, nil
+			case "user:tendtest":
+				_, err := user.Lookup("tendtest")
+				return err == nil, nil
 			case "cgroups":
 				// Whether the daemons of this run give each run a cgroup.
 				return env["TEND_CGROUPS"] != "off" && cgroupsWork, nil

@@ -50,6 +50,9 @@ func printApp(a apitype.App) {
 	row("desired", a.Desired)
 	row("command", shellJoin(a.Argv))
 	row("cwd", s.Cwd)
+	if s.User != "" || s.Group != "" {
+		row("runs as", strings.Trim(s.User+":"+s.Group, ":"))
+	}
 	row("instances", s.Instances)
 	row("autorestart", s.Autorestart)
 	if len(s.StopExitCodes) > 0 {

@@ -24,6 +24,7 @@ type startFlags struct {
 	instances                                    string
 	ready, readyLine, readyTimeout, watchdog     string
 	ipc, listenMode                              string
+	user, group                                  string
 	maxRestarts                                  int
 	env, only, listen                            []string
 	shell, json, shutdownMessage                 bool
@@ -57,6 +58,8 @@ Arguments after -- go to the program.`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.name, "name", "", "app name (default: the program's base name)")
 	fl.StringVar(&f.cwd, "cwd", "", "working directory (default: the current one)")
+	fl.StringVar(&f.user, "user", "", "run as this user, a name or uid (the daemon must be root)")
+	fl.StringVar(&f.group, "group", "", "run with this group, a name or gid (default: the user's own)")
 	fl.StringArrayVar(&f.env, "env", nil, "set a variable, `K=V` (repeatable); with a file, a profile name picks its env_<profile>")
 	fl.StringSliceVar(&f.only, "only", nil, "with a file: start only these apps (a,b)")
 	fl.StringArrayVar(&f.listen, "listen", nil, "a socket the daemon binds and shares with every instance: tcp://HOST:PORT or unix:///PATH (repeatable)")
@@ -226,7 +229,8 @@ func appFromFlags(f startFlags, what string, args []string) (*spec.App, error) {
 		return nil, err
 	}
 	a := &spec.App{Name: f.name, Script: what, Args: args, Cwd: cwd, Shell: f.shell, Interpreter: f.interpreter, StopSignal: f.stopSignal, MaxRestarts: f.maxRestarts, Listen: f.listen,
-		ListenMode: f.listenMode, Ready: f.ready, ReadyLogLine: f.readyLine, IPC: f.ipc, ShutdownWithMessage: f.shutdownMessage}
+		ListenMode: f.listenMode, Ready: f.ready, ReadyLogLine: f.readyLine, IPC: f.ipc, ShutdownWithMessage: f.shutdownMessage,
+		User: f.user, Group: f.group}
 	if !f.shell {
 		if p := filepath.Join(cwd, what); (strings.Contains(what, "/") || spec.InterpreterFor(what) != "") && fileExists(p) {
 			a.Script = p

@@ -123,7 +123,8 @@ func (p *parser) app(n *yaml.Node) *spec.App {
 }
 
 // keyAliases are the other keys that set a field (PM2's names).
-var keyAliases = map[string][]string{"ready_timeout": {"listen_timeout"}, "args": {"cmd"}, "script": {"cmd"}}
+var keyAliases = map[string][]string{"ready_timeout": {"listen_timeout"}, "args": {"cmd"}, "script": {"cmd"},
+	"user": {"uid"}, "group": {"gid"}}
 
 // keyNode is the key of app mapping n that err is about, so the message
 // points at its line; else n.
@@ -234,7 +235,12 @@ var fields = map[string]func(a *spec.App, v *yaml.Node) error{
 		a.InterpreterArgs, err = stringList(v)
 		return err
 	},
-	"cwd": func(a *spec.App, v *yaml.Node) error { return scalar(v, &a.Cwd) },
+	"cwd":   func(a *spec.App, v *yaml.Node) error { return scalar(v, &a.Cwd) },
+	"user":  func(a *spec.App, v *yaml.Node) error { return scalarOrNumber(v, &a.User) },
+	"group": func(a *spec.App, v *yaml.Node) error { return scalarOrNumber(v, &a.Group) },
+	// PM2's names.
+	"uid": func(a *spec.App, v *yaml.Node) error { return scalarOrNumber(v, &a.User) },
+	"gid": func(a *spec.App, v *yaml.Node) error { return scalarOrNumber(v, &a.Group) },
 	"listen": func(a *spec.App, v *yaml.Node) error {
 		var err error
 		a.Listen, err = stringOrList(v)
@@ -337,7 +343,7 @@ var unsupported = map[string]string{
 	"force": "", "namespace": "", "node_args": "yet",
 	"increment_var": "", "instance_var": "", "filter_env": "", "disable_trace": "", "treekill": "(tend always stops the whole tree)",
 	"port": "", "append_env_to_name": "", "automation": "", "pmx": "", "windowsHide": "",
-	"kill_retry_time": "", "deep_monitoring": "", "user": "yet", "uid": "yet", "gid": "yet", "group": "yet",
+	"kill_retry_time": "", "deep_monitoring": "",
 	"health": "yet", "depends_on": "yet", "schedule": "yet", "max_memory": "",
 }
 
@@ -351,6 +357,15 @@ func typeErr(err error, want string) error {
 func scalar(v *yaml.Node, dst *string) error {
 	if v.Kind != yaml.ScalarNode || v.Tag == "!!null" {
 		return errors.New("want a string")
+	}
+	*dst = v.Value
+	return nil
+}
+
+// scalarOrNumber reads a name or a number (uid: 33) as text.
+func scalarOrNumber(v *yaml.Node, dst *string) error {
+	if v.Kind != yaml.ScalarNode || v.Tag == "!!null" || v.Value == "" {
+		return errors.New("want a name or a number")
 	}
 	*dst = v.Value
 	return nil

@@ -30,7 +30,10 @@ type Spec struct {
 	Stdout, Stderr *os.File
 	// ExtraFiles become fds 3, 4, … in the child.
 	ExtraFiles []*os.File
+	// Credential, when set, is who the child runs as; User names it in
+	// errors.
 	Credential *syscall.Credential
+	User       string
 	// Cgroup, when set, is the group the child is born in (before exec),
 	// and through which its tree is found, signalled and killed.
 	Cgroup *cgroup.Group
@@ -155,6 +158,11 @@ func (s *Spawner) Start(spec Spec) (*Process, error) {
 			return nil, fmt.Errorf("cwd: %w", err)
 		} else if !fi.IsDir() {
 			return nil, fmt.Errorf("cwd %s: not a directory", spec.Dir)
+		}
+	}
+	if c := spec.Credential; c != nil {
+		if err := CanRun(spec.Dir, path, c, spec.User); err != nil {
+			return nil, err
 		}
 	}
 	if spec.Marker != "" {

@@ -22,7 +22,13 @@ type App struct {
 	Interpreter     string   `json:"interpreter,omitempty" yaml:"interpreter,omitempty"`
 	InterpreterArgs []string `json:"interpreter_args,omitempty" yaml:"interpreter_args,omitempty"`
 	Cwd             string   `json:"cwd,omitempty" yaml:"cwd,omitempty"`
-	Instances       int      `json:"instances,omitempty" yaml:"instances,omitempty"`
+	// User and Group are who the app runs as (names or numbers; PM2's uid
+	// and gid): real, effective, saved and filesystem ids, supplementary
+	// groups from the group database, no capabilities. Empty: the
+	// daemon's own. Only a daemon running as root can take another user.
+	User      string `json:"user,omitempty" yaml:"user,omitempty"`
+	Group     string `json:"group,omitempty" yaml:"group,omitempty"`
+	Instances int    `json:"instances,omitempty" yaml:"instances,omitempty"`
 	// Listen are sockets the daemon binds once and passes to every
 	// instance (LISTEN_FDS): tcp://HOST:PORT, unix:///PATH.
 	Listen []string `json:"listen,omitempty" yaml:"listen,omitempty"`
@@ -244,6 +250,9 @@ func (a *App) ValidateWith(lim Limits) error {
 		if v != "" && !slices.Contains(want, v) {
 			bad("app %q: %s %q: want %s", a.Name, key, v, strings.Join(want, ", "))
 		}
+	}
+	if _, err := a.Identity(); err != nil {
+		errs = append(errs, err)
 	}
 	oneOf("ready", a.Ready, ReadyAuto, ReadyIPC, ReadyNotify, ReadyLog)
 	oneOf("ipc", a.IPC, IPCAuto, IPCNode, IPCJSON, IPCOff)

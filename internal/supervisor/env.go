@@ -49,6 +49,15 @@ func userEnv(app *spec.App) (map[string]string, error) {
 		env["PATH"] = "/usr/local/bin:/usr/bin:/bin"
 	}
 	maps.Copy(env, app.CallerEnv)
+	// An app with a user of its own gets that user's HOME, USER and
+	// LOGNAME, not the caller's (root's); its own env may still set them.
+	id, err := app.Identity()
+	if err != nil {
+		return nil, err
+	}
+	if id != nil && app.User != "" {
+		env["HOME"], env["USER"], env["LOGNAME"] = id.Home, id.User, id.User
+	}
 	for _, f := range app.EnvFile {
 		if err := layerFile(env, f, app.Expands()); err != nil {
 			return nil, fmt.Errorf("app %q: env_file: %w", app.Name, err)

@@ -348,6 +348,7 @@ func (in *instance) start() {
 		return
 	}
 	ps := proc.Spec{Argv: app.Argv(), Dir: app.Cwd, Env: env, Stdout: outW, Stderr: errW}
+	ps.Credential, ps.User = credential(app)
 	if len(app.Listen) > 0 {
 		ps, err = in.sup.withSockets(app, in.id, ps)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -260,16 +261,54 @@ func Check(apps []*spec.App, lim spec.Limits) error {
 				errs = append(errs, fmt.Errorf("app %q: %w", a.Name, err))
 			}
 		}
+		if err := mayRunAs(a); err != nil {
+			errs = append(errs, err)
+			continue
+		}
 		env, err := Environ(a, 0)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		if _, err := proc.LookPath(a.Argv()[0], a.Cwd, env); err != nil {
+		path, err := proc.LookPath(a.Argv()[0], a.Cwd, env)
+		if err == nil {
+			if c, user := credential(a); c != nil {
+				err = proc.CanRun(a.Cwd, path, c, user)
+			}
+		}
+		if err != nil {
 			errs = append(errs, fmt.Errorf("app %q: %w", a.Name, err))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// mayRunAs refuses a user or group the daemon cannot become: only root
+// changes identity; a daemon that is not root runs apps as itself.
+func mayRunAs(a *spec.App) error {
+	id, err := a.Identity()
+	if err != nil || id == nil || os.Geteuid() == 0 {
+		return err
+	}
+	if id.Uid != uint32(os.Getuid()) {
+		return &spec.FieldError{App: a.Name, Key: "user", Msg: fmt.Sprintf(
+			"%s: the daemon runs as uid %d, not root, and cannot start apps as another user; run the daemon as root, or drop user:", a.User, os.Getuid())}
+	}
+	if a.Group != "" && id.Gid != uint32(os.Getgid()) {
+		return &spec.FieldError{App: a.Name, Key: "group", Msg: fmt.Sprintf(
+			"%s: the daemon runs as gid %d, not root, and cannot start apps in another group; run the daemon as root, or drop group:", a.Group, os.Getgid())}
+	}
+	return nil
+}
+
+// credential is who a's processes run as, when the daemon can change
+// identity (it is root) and a asks for another; else nil.
+func credential(a *spec.App) (*syscall.Credential, string) {
+	id, _ := a.Identity()
+	if id == nil || os.Geteuid() != 0 {
+		return nil, ""
+	}
+	return &syscall.Credential{Uid: id.Uid, Gid: id.Gid, Groups: id.Groups}, id.User
 }
 
 // Add stores and starts apps. All are checked first; if any is invalid or
