@@ -123,6 +123,7 @@ func (s *Server) getLogs(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	want := map[string]bool{}
+	read := map[string]bool{} // merge_logs: the instances share one file, read once
 	var past []apitype.LogLine
 	for _, a := range apps {
 		app := a.Record.App
@@ -134,15 +135,20 @@ func (s *Server) getLogs(w http.ResponseWriter, r *http.Request) error {
 			want[app.Name+":"+strconv.Itoa(in.Instance)] = true
 			outPath, errPath := s.Sup.LogPaths(app.Name, in.Instance)
 			for _, p := range []struct{ stream, path string }{{"out", outPath}, {"err", errPath}} {
-				if !lq.streams[p.stream] || p.path == "" {
+				if !lq.streams[p.stream] || p.path == "" || read[p.path] {
 					continue
 				}
+				read[p.path] = true
 				recs, err := logs.ReadLast(p.path, format, lq.lines, lq.keep)
 				if err != nil {
 					return err
 				}
 				for _, rec := range recs {
-					past = append(past, apitype.LogLine{Time: rec.Time, App: app.Name, Instance: in.Instance, Stream: p.stream, Line: rec.Line})
+					id := in.Instance
+					if app.MergeLogs && len(a.Instances) > 1 {
+						id = rec.Instance // who wrote a merged line, when the line says; else -1
+					}
+					past = append(past, apitype.LogLine{Time: rec.Time, App: app.Name, Instance: id, Stream: p.stream, Line: rec.Line})
 				}
 			}
 		}

@@ -70,7 +70,11 @@ func newLogsCmd() *cobra.Command {
 				if timestamp && !l.Time.IsZero() {
 					prefix = l.Time.Local().Format("2006-01-02 15:04:05.000 ")
 				}
-				prefix += fmt.Sprintf("%s:%d %s |", l.App, l.Instance, l.Stream)
+				if l.Instance < 0 { // a merged file's plain line: its instance is not known
+					prefix += fmt.Sprintf("%s %s |", l.App, l.Stream)
+				} else {
+					prefix += fmt.Sprintf("%s:%d %s |", l.App, l.Instance, l.Stream)
+				}
 				if color {
 					return paint(prefix, l.App, l.Stream) + " " + l.Line + colorReset, nil
 				}

@@ -14,19 +14,23 @@ import (
 type Record struct {
 	Time time.Time // zero when the line carries no timestamp
 	Line string
+	// Instance is the writer of a JSON line (it says); -1 for a plain
+	// line, which does not.
+	Instance int
 }
 
 // Parse reads back one line written with f.
 func (f Format) Parse(raw string) Record {
 	if f.JSON {
-		var e struct {
-			TS   time.Time `json:"ts"`
-			Line string    `json:"line"`
-		}
+		e := struct {
+			TS       time.Time `json:"ts"`
+			Line     string    `json:"line"`
+			Instance int       `json:"instance"`
+		}{Instance: -1}
 		if json.Unmarshal([]byte(raw), &e) == nil {
-			return Record{Time: e.TS, Line: e.Line}
+			return Record{Time: e.TS, Line: e.Line, Instance: e.Instance}
 		}
-		return Record{Line: raw}
+		return Record{Line: raw, Instance: -1}
 	}
 	if f.Time {
 		layout := f.Layout
@@ -39,7 +43,7 @@ func (f Format) Parse(raw string) Record {
 		parts := strings.SplitN(raw, " ", n+1)
 		if len(parts) == n+1 {
 			if t, err := time.Parse(layout, strings.Join(parts[:n], " ")); err == nil {
-				return Record{Time: t, Line: parts[n]}
+				return Record{Time: t, Line: parts[n], Instance: -1}
 			}
 		}
 	}
