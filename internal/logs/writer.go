@@ -133,6 +133,9 @@ func (w *Writer) fileSize() int64 {
 func (w *Writer) writeMarker() bool {
 	marker := fmt.Sprintf("[tend] %d lines lost: could not write %s since %s\n",
 		w.lost, w.Path, w.lostAt.Format(time.RFC3339))
+	if w.tornTail() {
+		marker = "\n" + marker // a failed write left part of a line
+	}
 	if _, err := w.buf.WriteString(marker); err != nil || !w.flush() {
 		return false
 	}
@@ -142,6 +145,23 @@ func (w *Writer) writeMarker() bool {
 	}
 	w.lost = 0
 	return true
+}
+
+// tornTail reports whether the file ends inside a line: a short write
+// before the disk filled. Read only when a marker is due.
+func (w *Writer) tornTail() bool {
+	f, err := os.Open(w.Path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil || fi.Size() == 0 {
+		return false
+	}
+	var last [1]byte
+	_, err = f.ReadAt(last[:], fi.Size()-1)
+	return err == nil && last[0] != '\n'
 }
 
 func (w *Writer) fail(lines int64) {

@@ -72,8 +72,14 @@ func TestFullDiskCountsLostLinesAndRecovers(t *testing.T) {
 		b, _ := os.ReadFile(full.OutFile)
 		return strings.Contains(string(b), " lines lost: could not write "+full.OutFile)
 	})
-	// Lines continue after the marker.
+	// The marker is a line of its own, even after a torn write (issue 10:
+	// "… 5[tend] 53609 lines lost"), and lines continue after it.
 	b, _ := os.ReadFile(full.OutFile)
+	for _, line := range strings.Split(string(b), "\n") {
+		if i := strings.Index(line, "[tend]"); i > 0 {
+			t.Errorf("the marker is glued to a torn line: %q", line)
+		}
+	}
 	after := string(b)[strings.Index(string(b), "[tend]"):]
 	if !strings.Contains(after, "full tick") {
 		t.Errorf("no line after the marker:\n%s", after)
