@@ -93,24 +93,41 @@ func newResurrectCmd() *cobra.Command {
 	}
 }
 
-// writeFileAtomic writes to a temporary file in the same directory and
-// renames it over path, so a crash leaves the old file or the new one.
+// writeFileAtomic writes to a temporary file in the same directory, syncs
+// it, renames it over path and syncs the directory, so a crash or a power
+// cut leaves the old file or the new one, never an empty one.
 func writeFileAtomic(path string, b []byte, mode os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tend-*")
+	return writeAtomicWith(path, b, mode, (*os.File).Sync)
+}
+
+// writeAtomicWith is writeFileAtomic with the sync to call (tests watch it).
+func writeAtomicWith(path string, b []byte, mode os.FileMode, sync func(*os.File) error) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, ".tend-*")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
+	_, err = tmp.Write(b)
+	if err == nil {
+		err = tmp.Chmod(mode)
+	}
+	if err == nil {
+		err = sync(tmp)
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		return err
 	}
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
+	if err := os.Rename(tmp.Name(), path); err != nil {
 		return err
 	}
-	if err := tmp.Close(); err != nil {
+	d, err := os.Open(dir)
+	if err != nil {
 		return err
 	}
-	return os.Rename(tmp.Name(), path)
+	defer d.Close()
+	return sync(d) // the rename itself is on disk only once the directory is
 }
