@@ -12,12 +12,14 @@
 package config
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/tend-pm/tend/internal/spec"
 )
@@ -28,6 +30,9 @@ type Options struct {
 	Profile string
 	// Only keeps the apps of these names (--only a,b).
 	Only []string
+	// JSTimeout bounds an ecosystem.config.js's evaluation; 0 is
+	// DefaultJSTimeout.
+	JSTimeout time.Duration
 }
 
 // Error is one problem in a file, at a position when there is one.
@@ -62,7 +67,7 @@ func Load(path string, opts Options) (*Result, error) {
 	var res *Result
 	switch format(path) {
 	case "js":
-		res, err = loadJS(path, abs)
+		res, err = loadJS(path, abs, cmp.Or(opts.JSTimeout, DefaultJSTimeout))
 	case "procfile":
 		res, err = loadProcfile(path)
 	default:

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 const ecoYAML = `apps:
@@ -126,6 +127,40 @@ func TestJSErrors(t *testing.T) {
 	_, err = Load(write(t, dir, "broken.config.js", "module.exports = {apps: [ oops"), Options{})
 	if err == nil || !strings.Contains(err.Error(), "node could not load it") || !strings.Contains(err.Error(), "SyntaxError") {
 		t.Errorf("syntax error in JS: %v", err)
+	}
+	src := `// a PM2 file
+module.exports = {
+  apps: [
+    {
+      name: 'web',
+      script: 'server.js',
+      instances: 99999999999,
+    },
+    {
+      name: 'worker',
+      script: 'worker.js',
+      instaces: 2,
+    },
+  ],
+};
+`
+	_, err = Load(write(t, dir, "lines.config.js", src), Options{})
+	for _, want := range []string{"lines.config.js:7:7: app \"web\": instances 99999999999", "lines.config.js:12:7: unknown key \"instaces\""} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error in JS lacks the source line %q: %v", want, err)
+		}
+	}
+	start := time.Now()
+	_, err = Load(write(t, dir, "loop.config.js", "while (true) {}"), Options{JSTimeout: time.Second})
+	if err == nil || !strings.Contains(err.Error(), "loop.config.js: did not finish within 1s") || time.Since(start) > 5*time.Second {
+		t.Errorf("a file that loops: %v after %s; want the limit", err, time.Since(start))
+	}
+	if DefaultJSTimeout != 10*time.Second {
+		t.Errorf("DefaultJSTimeout = %s; the issue asks 10s", DefaultJSTimeout)
+	}
+	_, err = Load(write(t, dir, "pending.config.js", "module.exports = new Promise(() => {})"), Options{})
+	if err == nil || !strings.Contains(err.Error(), "promise that never resolves") {
+		t.Errorf("a promise that never settles: %v", err)
 	}
 	t.Setenv("PATH", dir)
 	_, err = Load(filepath.Join(dir, "ecosystem.config.js"), Options{})
