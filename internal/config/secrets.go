@@ -25,7 +25,7 @@ func SplitSecrets(apps []*spec.App) map[string]string {
 		a.Profiles, a.Profile = nil, ""
 		var b strings.Builder
 		for _, k := range slices.Sorted(maps.Keys(env)) {
-			if a.IsSecretKey(k) {
+			if a.IsSecret(k, env[k]) {
 				fmt.Fprintf(&b, "%s=%s\n", k, dotenvQuote(env[k], a.Expands()))
 				delete(env, k)
 			}

@@ -386,6 +386,25 @@ func (a *App) IsSecretKey(k string) bool {
 // Mask is what a secret value is shown as.
 const Mask = "*****"
 
+// urlPasswordRE finds the password of a URL's userinfo:
+// postgres://user:PASSWORD@host.
+var urlPasswordRE = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://[^/?#@:\s]*:)([^/?#@\s]+)@`)
+
+// IsSecret reports whether the value v of key k is, or holds, a secret:
+// a secret key, or a URL with a password in it (DATABASE_URL).
+func (a *App) IsSecret(k, v string) bool {
+	return a.IsSecretKey(k) || urlPasswordRE.MatchString(v)
+}
+
+// MaskValue is v as shown: Mask for a secret key, and a URL's password
+// replaced (postgres://u:*****@db/x) in any other value.
+func (a *App) MaskValue(k, v string) string {
+	if a.IsSecretKey(k) {
+		return Mask
+	}
+	return urlPasswordRE.ReplaceAllString(v, "${1}"+Mask+"@")
+}
+
 // Masked returns a copy of a with secret env values replaced, and the
 // captured caller environment dropped (it is not the app's to show).
 func (a *App) Masked() *App {
@@ -399,10 +418,8 @@ func (a *App) Masked() *App {
 }
 
 func maskMap(a *App, m map[string]string) {
-	for k := range m {
-		if a.IsSecretKey(k) {
-			m[k] = Mask
-		}
+	for k, v := range m {
+		m[k] = a.MaskValue(k, v)
 	}
 }
 
