@@ -27,8 +27,10 @@ const (
 	// pollEvery is how often a stopping tree is checked for survivors
 	// once its main process is gone.
 	pollEvery = 20 * time.Millisecond
-	// crashTail is how many stderr lines a crash event carries.
+	// crashTail is how many stderr lines a crash event carries, of the
+	// ringLines kept.
 	crashTail = 20
+	ringLines = 200
 )
 
 // Snapshot is an instance as readers see it; the owner publishes a new one
@@ -147,7 +149,7 @@ func newInstance(s *Supervisor, app *spec.App, id int) *instance {
 		inbox: make(chan appSignal, 16),
 		done:  make(chan struct{}),
 		app:   app,
-		ring:  logs.NewRing(200),
+		ring:  logs.NewRing(ringLines),
 	}
 	in.openLogs()
 	in.publish()
@@ -507,7 +509,7 @@ func (in *instance) settle() {
 func (in *instance) afterRun(exit Exit, why string) {
 	clean := exit.Signal == 0 && exit.Code == 0
 	if !clean {
-		in.crash = in.ring.Last(crashTail)
+		in.crash = excerpt(in.ring.Last(ringLines), crashTail)
 	}
 	in.move(EvExit, why, &exit)
 	if in.probation != nil {

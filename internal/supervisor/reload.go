@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 
 	"github.com/tend-pm/tend/internal/crash"
@@ -142,7 +141,7 @@ func (in *instance) probationFailed(why string) {
 	}
 	msg := why
 	if len(in.crash) > 0 {
-		msg += "; its stderr ended with: " + strings.Join(in.crash[max(0, len(in.crash)-3):], " | ")
+		msg += "; its stderr said: " + summary(slices.Clone(in.crash))
 	}
 	in.probation <- fmt.Errorf("%s", msg)
 	in.probation = nil
