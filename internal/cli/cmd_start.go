@@ -107,6 +107,11 @@ func runStart(cmd *cobra.Command, f startFlags, what string, args []string) erro
 	if len(f.only) > 0 {
 		return usagef("--only applies to an ecosystem file")
 	}
+	if prog, rest, spaced := strings.Cut(strings.TrimSpace(what), " "); spaced && !f.shell && !fileExists(what) {
+		// "node app.js" is one argv entry: it would run node 'node app.js'.
+		return usagef("%q is a command line, not a program; run it through a shell with tend start --shell %q, or give the program and its arguments: tend start %s -- %s",
+			what, what, prog, strings.TrimSpace(rest))
+	}
 	if cmd.Flags().NFlag() == 0 && len(args) == 0 && !strings.Contains(what, "/") && !fileExists(what) {
 		// A bare name: start the stopped app of that name, if there is one.
 		err := c.Act(what, "start", apitype.ActionRequest{})
