@@ -17,6 +17,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/tend-pm/tend/internal/buildinfo"
 	"github.com/tend-pm/tend/internal/cgroup"
 	"github.com/tend-pm/tend/internal/cli"
 	"github.com/tend-pm/tend/internal/testutil"
@@ -25,7 +26,10 @@ import (
 func TestMain(m *testing.M) {
 	testutil.RunHelperIfAsked()
 	testscript.Main(m, map[string]func(){
-		"tend":   func() { os.Exit(cli.Main(os.Args[1:], hooks)) },
+		"tend": func() {
+			buildinfo.AllowTestBuild() // build_mismatch.txtar plays an old daemon
+			os.Exit(cli.Main(os.Args[1:], hooks))
+		},
 		"helper": func() { testutil.RunHelper(os.Args[1:]) },
 	})
 }

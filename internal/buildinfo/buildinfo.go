@@ -6,14 +6,21 @@ import (
 	"os"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 )
 
 // Version is set at link time (-ldflags "-X .../buildinfo.Version=v1.2.3").
 var Version = "dev"
 
 // testBuildEnv lets a test play a daemon of another build. It is read only
-// by Build, and only when set.
+// by Build, when set, and only in a test binary: one whose test code called
+// AllowTestBuild. A release binary never reads it.
 const testBuildEnv = "TEND_TEST_BUILD"
+
+var testBuildAllowed atomic.Bool
+
+// AllowTestBuild lets TEND_TEST_BUILD name the build. Only tests call it.
+func AllowTestBuild() { testBuildAllowed.Store(true) }
 
 var build = sync.OnceValue(func() string {
 	id := Version
@@ -41,7 +48,7 @@ var build = sync.OnceValue(func() string {
 
 // Build identifies this build: the version and the VCS revision.
 func Build() string {
-	if b := os.Getenv(testBuildEnv); b != "" {
+	if b := os.Getenv(testBuildEnv); b != "" && testBuildAllowed.Load() {
 		return b
 	}
 	return build()
