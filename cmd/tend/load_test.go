@@ -3,6 +3,7 @@ package main
 import (
 	"os/exec"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -104,5 +105,108 @@ func pids(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Logf("responders: %v", seen)
 	if len(seen) < want {
 		ts.Fatalf("%d requests were answered by %d processes; want at least %d", n, len(seen), want)
+	}
+}
+
+// underload MIN WRK ARGS... -- CMD ARGS...: run wrk, and while it runs,
+// run CMD again and again (a reload), each right after the last. Only
+// runs that started and finished inside wrk's run count, and at least
+// MIN must (issue 10: the reload tests started reloads but never checked
+// that they ran under load; under -race 2 of 5 ended after wrk did). Each
+// run must succeed; with `! underload`, each must fail (a bad deploy).
+// With -once instead of MIN, CMD runs once (an apply that changes the
+// app) and must finish inside wrk's run. stdout is CMD's last output,
+// then wrk's report (for wrkclean); stderr is CMD's.
+func underload(ts *testscript.TestScript, neg bool, args []string) {
+	dash := slices.Index(args, "--")
+	if len(args) < 4 || dash < 2 || dash == len(args)-1 {
+		ts.Fatalf("usage: underload MIN WRK ARGS... -- CMD ARGS...")
+	}
+	once := args[0] == "-once"
+	minRuns := 1
+	if !once {
+		n, err := strconv.Atoi(args[0])
+		ts.Check(err)
+		minRuns = n
+	}
+	wrkArgs, cmdArgs := slices.Clone(args[1:dash]), args[dash+1:]
+	stretchDuration(wrkArgs)
+	wrkPath, err := lookPath(ts, wrkArgs[0])
+	ts.Check(err)
+	cmdPath, err := lookPath(ts, cmdArgs[0])
+	ts.Check(err)
+	var wrkOut strings.Builder
+	wrk := exec.Command(wrkPath, wrkArgs[1:]...)
+	wrk.Stdout, wrk.Stderr = &wrkOut, &wrkOut
+	ts.Check(wrk.Start())
+	wrkStart := time.Now()
+	done := make(chan error, 1)
+	go func() { done <- wrk.Wait() }()
+	type run struct{ start, end time.Time }
+	var runs []run
+	var wrkErr error
+	var wrkEnd time.Time
+	var stdout, stderr strings.Builder
+loop:
+	for {
+		select {
+		case wrkErr = <-done:
+			wrkEnd = time.Now()
+			break loop
+		default:
+		}
+		if once && len(runs) == 1 {
+			wrkErr, wrkEnd = <-done, time.Now()
+			break
+		}
+		cmd := exec.Command(cmdPath, cmdArgs[1:]...)
+		cmd.Dir = ts.Getenv("WORK")
+		cmd.Env = scriptEnv(ts)
+		stdout.Reset()
+		stderr.Reset()
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		r := run{start: time.Now()}
+		err := cmd.Run()
+		out := stdout.String() + stderr.String()
+		r.end = time.Now()
+		runs = append(runs, r)
+		ts.Logf("underload %d: %s took %s", len(runs), strings.Join(cmdArgs, " "), r.end.Sub(r.start).Round(time.Millisecond))
+		if (err == nil) == neg {
+			ts.Fatalf("underload %d: %s: %v (want it to %s)\n%s", len(runs), strings.Join(cmdArgs, " "), err,
+				map[bool]string{false: "succeed", true: "fail"}[neg], out)
+		}
+	}
+	if wrkErr != nil {
+		ts.Fatalf("wrk: %v\n%s", wrkErr, wrkOut.String())
+	}
+	inside := 0
+	for _, r := range runs {
+		if !r.start.Before(wrkStart) && !r.end.After(wrkEnd) {
+			inside++
+		}
+	}
+	ts.Logf("underload: %d of %d runs finished inside wrk's %s", inside, len(runs), wrkEnd.Sub(wrkStart).Round(time.Millisecond))
+	if inside < minRuns {
+		ts.Fatalf("only %d of %d runs of %s finished while wrk ran; want at least %d (make wrk's run longer)",
+			inside, len(runs), strings.Join(cmdArgs, " "), minRuns)
+	}
+	ts.Stdout().Write([]byte(stdout.String() + wrkOut.String()))
+	ts.Stderr().Write([]byte(stderr.String()))
+}
+
+// stretchDuration makes wrk's -dNs four times longer under the race
+// detector: there every process of the test (the daemon, the exec shim,
+// the helpers) is the race-built test binary, and a reload that takes
+// 0.7s takes about 4s. The count of reloads asked for stays the same.
+func stretchDuration(wrkArgs []string) {
+	if !raceOn {
+		return
+	}
+	for i, a := range wrkArgs {
+		if d, ok := strings.CutPrefix(a, "-d"); ok {
+			if dur, err := time.ParseDuration(d); err == nil {
+				wrkArgs[i] = "-d" + (4 * dur).String()
+			}
+		}
 	}
 }

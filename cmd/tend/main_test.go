@@ -111,6 +111,7 @@ func scriptParams(t *testing.T, dir string, env map[string]string) testscript.Pa
 			"signaldaemon": signalDaemon,
 			"ticks":        ticks,
 			"repeat":       repeat,
+			"underload":    underload,
 			"wrkclean":     wrkClean,
 			"pids":         pids,
 		},
