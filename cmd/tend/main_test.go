@@ -112,6 +112,7 @@ func scriptParams(t *testing.T, dir string, env map[string]string) testscript.Pa
 			"ticks":        ticks,
 			"repeat":       repeat,
 			"underload":    underload,
+			"listenport":   listenPort,
 			"wrkclean":     wrkClean,
 			"pids":         pids,
 		},

@@ -50,7 +50,8 @@ func (s *Server) getApp(w http.ResponseWriter, r *http.Request) error {
 	if r.URL.Query().Get("secrets") != "1" {
 		app = app.Masked()
 	}
-	out := apitype.App{Name: app.Name, Desired: string(a.Record.Desired), Spec: app, Argv: a.Record.App.Argv()}
+	out := apitype.App{Name: app.Name, Desired: string(a.Record.Desired), Spec: app, Argv: a.Record.App.Argv(),
+		Listening: s.Sup.Listening(a.Record.App)}
 	now := time.Now()
 	for _, v := range a.Instances {
 		i := instanceOf(app.Name, v, now)

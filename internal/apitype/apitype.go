@@ -132,6 +132,9 @@ type App struct {
 	Spec      *spec.App  `json:"spec"`
 	Argv      []string   `json:"argv"`
 	Instances []Instance `json:"instances"`
+	// Listening are the addresses the app's sockets are bound to: the
+	// kernel's port for a declared port 0.
+	Listening []string `json:"listening,omitempty"`
 }
 
 // LogLine is one line of GET /v1/logs (NDJSON).

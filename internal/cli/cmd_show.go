@@ -54,6 +54,9 @@ func printApp(a apitype.App) {
 		row("runs as", strings.Trim(s.User+":"+s.Group, ":"))
 	}
 	row("instances", s.Instances)
+	for _, l := range a.Listening {
+		row("listening", l)
+	}
 	row("autorestart", s.Autorestart)
 	if len(s.StopExitCodes) > 0 {
 		row("stop_exit_codes", s.StopExitCodes)

@@ -21,6 +21,9 @@ import (
 // Socket is one bound address.
 type Socket struct {
 	Addr string // as declared: tcp://127.0.0.1:3000, unix:///run/app.sock
+	// Bound is the address the kernel gave: the port chosen for a
+	// declared port 0 (tcp://127.0.0.1:0 → tcp://127.0.0.1:41873).
+	Bound string
 	// Name goes to LISTEN_FDNAMES (names hold no ':'): tcp-3000,
 	// unix-app for unix:///run/app.sock.
 	Name string
@@ -110,13 +113,25 @@ func bind(addr string, reusePort bool) (*Socket, error) {
 		return nil, fmt.Errorf("listen %s: %w", addr, err)
 	}
 	s := &Socket{Addr: addr, ln: ln, file: f, ReusePort: reusePort}
+	s.Bound = addr
 	if t, ok := ln.Addr().(*net.TCPAddr); ok {
 		s.Port = t.Port
 		s.Name = "tcp-" + strconv.Itoa(t.Port)
+		s.Bound = WithPort(addr, t.Port)
 	} else {
 		s.Name = "unix-" + strings.TrimSuffix(filepath.Base(address), filepath.Ext(address))
 	}
 	return s, nil
+}
+
+// WithPort is tcp address addr with its port replaced by port.
+func WithPort(addr string, port int) string {
+	u, err := url.Parse(addr)
+	if err != nil {
+		return addr
+	}
+	u.Host = net.JoinHostPort(u.Hostname(), strconv.Itoa(port))
+	return u.String()
 }
 
 // removeStale removes a unix socket file nobody answers on.

@@ -34,9 +34,20 @@ func sockKey(app *spec.App, addr string, id int) string {
 	return addr + "#" + strconv.Itoa(id)
 }
 
+// addrKey is the key of app's socket for addr. A port-0 address means
+// "any free port", so two apps that both declare it are not one socket:
+// its key names the app.
+func addrKey(app, addr string) string {
+	if strings.HasPrefix(addr, "tcp") && strings.HasSuffix(addr, ":0") {
+		return addr + "\x00" + app
+	}
+	return addr
+}
+
 // addrOf is the address of a key.
 func addrOf(key string) string {
 	addr, _, _ := strings.Cut(key, "#")
+	addr, _, _ = strings.Cut(addr, "\x00")
 	return addr
 }
 
@@ -57,24 +68,31 @@ func (s *Supervisor) bind(apps []*spec.App) error {
 	var errs []error
 	for _, a := range apps {
 		for _, addr := range a.Listen {
-			if owner, ok := s.socks.owner[addr]; ok {
+			key := addrKey(a.Name, addr)
+			if owner, ok := s.socks.owner[key]; ok {
 				if owner != a.Name {
 					errs = append(errs, fmt.Errorf("app %q: listen %s: already used by app %q", a.Name, addr, owner))
 					continue
 				}
-				if s.socks.byAddr[addr].ReusePort == (a.ListenMode == spec.ListenReusePort) {
+				if s.socks.byAddr[key].ReusePort == (a.ListenMode == spec.ListenReusePort) {
 					continue
 				}
 				// listen_mode changed: bind again in the new mode.
-				s.closeAddr(addr)
+				s.closeAddr(key)
+			}
+			if other := s.boundTo(addr); other != "" && other != a.Name {
+				// Declared differently (port 0, another spelling), but the
+				// same socket.
+				errs = append(errs, fmt.Errorf("app %q: listen %s: already used by app %q", a.Name, addr, other))
+				continue
 			}
 			sock, err := bindFor(a, addr)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("app %q: %w", a.Name, err))
 				continue
 			}
-			s.socks.byAddr[addr], s.socks.owner[addr] = sock, a.Name
-			fresh = append(fresh, addr)
+			s.socks.byAddr[key], s.socks.owner[key] = sock, a.Name
+			fresh = append(fresh, key)
 		}
 	}
 	if len(errs) > 0 {
@@ -84,6 +102,16 @@ func (s *Supervisor) bind(apps []*spec.App) error {
 		return errors.Join(errs...)
 	}
 	return nil
+}
+
+// boundTo is the app whose socket is bound to addr, or "".
+func (s *Supervisor) boundTo(addr string) string {
+	for key, sock := range s.socks.byAddr {
+		if sock.Bound == addr {
+			return s.socks.owner[key]
+		}
+	}
+	return ""
 }
 
 // release closes the sockets of app name that keep does not list.
@@ -97,10 +125,10 @@ func (s *Supervisor) release(name string, keep []string) {
 	}
 }
 
-// closeAddr closes every socket of addr (all instances').
-func (s *Supervisor) closeAddr(addr string) {
+// closeAddr closes every socket of base key k (all instances').
+func (s *Supervisor) closeAddr(k string) {
 	for key := range s.socks.byAddr {
-		if addrOf(key) == addr {
+		if key == k || strings.HasPrefix(key, k+"#") {
 			s.closeSocket(key)
 		}
 	}
@@ -135,6 +163,21 @@ func (s *Supervisor) closeSockets() {
 	}
 }
 
+// Listening returns the addresses app's sockets are bound to, in declared
+// order: for a declared port 0, the port the kernel chose.
+func (s *Supervisor) Listening(app *spec.App) []string {
+	s.smu.Lock()
+	defer s.smu.Unlock()
+	var out []string
+	for _, addr := range app.Listen {
+		k := addrKey(app.Name, addr)
+		if sock := s.socks.byAddr[k]; sock != nil && s.socks.owner[k] == app.Name {
+			out = append(out, sock.Bound)
+		}
+	}
+	return out
+}
+
 // socketsOf returns instance id's sockets of app in declared order,
 // binding an instance's own SO_REUSEPORT socket on first use.
 func (s *Supervisor) socketsOf(app *spec.App, id int) ([]*listen.Socket, error) {
@@ -142,14 +185,21 @@ func (s *Supervisor) socketsOf(app *spec.App, id int) ([]*listen.Socket, error) 
 	defer s.smu.Unlock()
 	out := make([]*listen.Socket, 0, len(app.Listen))
 	for _, addr := range app.Listen {
-		if s.socks.owner[addr] != app.Name {
+		base := addrKey(app.Name, addr)
+		if s.socks.owner[base] != app.Name {
 			return nil, fmt.Errorf("listen %s: not bound", addr)
 		}
-		key := sockKey(app, addr, id)
+		key := sockKey(app, base, id)
 		sock, ok := s.socks.byAddr[key]
 		if !ok {
+			// Every instance's socket takes the port the first got: for
+			// a declared port 0, the one the kernel chose.
+			bindAddr := addr
+			if first := s.socks.byAddr[base]; first != nil && first.Port != 0 {
+				bindAddr = listen.WithPort(addr, first.Port)
+			}
 			var err error
-			if sock, err = listen.BindReusePort(addr); err != nil {
+			if sock, err = listen.BindReusePort(bindAddr); err != nil {
 				return nil, err
 			}
 			s.socks.byAddr[key], s.socks.owner[key] = sock, app.Name
