@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime"
 	"time"
 
 	"github.com/tend-pm/tend/internal/apitype"
@@ -161,6 +162,8 @@ func (s *Server) getVersion(w http.ResponseWriter, r *http.Request) error {
 		Home: s.Home, Started: s.Started, Apps: len(s.Sup.List()),
 	}
 	v.RSS = selfRSS()
+	v.Goroutines = runtime.NumGoroutine()
+	v.FDs, v.Zombies = selfFDs(), zombieChildren()
 	return writeJSON(w, v)
 }
 

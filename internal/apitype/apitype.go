@@ -48,7 +48,13 @@ type Version struct {
 	Home    string    `json:"home"`
 	Started time.Time `json:"started"`
 	Apps    int       `json:"apps"`
-	RSS     uint64    `json:"rss_bytes"`
+	RSS     uint64    `json:"rss_bytes"` // peak resident memory
+	// What must stay flat for weeks (the reliability battery's churn
+	// check reads them): goroutines, open fds, and zombies among the
+	// daemon's children.
+	Goroutines int `json:"goroutines"`
+	FDs        int `json:"fds"`
+	Zombies    int `json:"zombies"`
 }
 
 // StartRequest is POST /v1/apps.

@@ -33,8 +33,8 @@ func newDaemonCmd(h Hooks) *cobra.Command {
 			if asJSON {
 				return printJSON(v)
 			}
-			fmt.Fprintf(Stdout, "daemon pid %d, build %s, up %s, %d apps, peak RSS %s\nhome %s\n",
-				v.Pid, v.Build, human(time.Since(v.Started)), v.Apps, bytesHuman(v.RSS), v.Home)
+			fmt.Fprintf(Stdout, "daemon pid %d, build %s, up %s, %d apps, peak RSS %s, %d goroutines, %d fds\nhome %s\n",
+				v.Pid, v.Build, human(time.Since(v.Started)), v.Apps, bytesHuman(v.RSS), v.Goroutines, v.FDs, v.Home)
 			return nil
 		},
 	}

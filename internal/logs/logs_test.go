@@ -203,3 +203,20 @@ func TestDayjsLayout(t *testing.T) {
 		}
 	}
 }
+
+// A file that ends inside a line (a daemon killed between the two writes
+// of a line that straddled its buffer) gets a newline before the next
+// line, so the two are not glued.
+func TestWriterEndsATornLastLine(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "app.log")
+	if err := os.WriteFile(path, []byte("whole\ntor"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	w := &Writer{Path: path}
+	w.WriteLine([]byte("next"))
+	w.Close()
+	b, _ := os.ReadFile(path)
+	if string(b) != "whole\ntor\nnext\n" {
+		t.Errorf("file holds %q; want the torn line ended before the next", b)
+	}
+}

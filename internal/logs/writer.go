@@ -194,6 +194,12 @@ func (w *Writer) open() error {
 	w.f = f
 	w.buf = bufio.NewWriterSize(f, bufSize)
 	w.size = w.fileSize()
+	// A daemon killed mid-write left part of a line: end it, so the next
+	// line is not glued to it.
+	if w.tornTail() {
+		w.buf.WriteByte('\n')
+		w.size++
+	}
 	return nil
 }
 
