@@ -221,6 +221,17 @@ func (g *Group) CPU() (user, system time.Duration, err error) {
 	return user, system, nil
 }
 
+// Memory returns the group's memory.current, where the memory controller
+// is enabled for it (a pure v2 host); an error where it is not (the
+// hybrid host's v2 hierarchy has no controllers).
+func (g *Group) Memory() (uint64, error) {
+	b, err := os.ReadFile(filepath.Join(g.Path, "memory.current"))
+	if err != nil {
+		return 0, err
+	}
+	return strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64)
+}
+
 // Remove deletes the group; it must be empty.
 func (g *Group) Remove() error {
 	if err := os.Remove(g.Path); err != nil && !errors.Is(err, os.ErrNotExist) {

@@ -44,5 +44,8 @@ func (g *Group) Kill() error { return errNone }
 // CPU is never reached.
 func (g *Group) CPU() (time.Duration, time.Duration, error) { return 0, 0, errNone }
 
+// Memory is never reached.
+func (g *Group) Memory() (uint64, error) { return 0, errNone }
+
 // Remove is never reached.
 func (g *Group) Remove() error { return errNone }

@@ -48,6 +48,16 @@ func (s *Supervisor) sample() {
 			continue
 		}
 		cur := usageSample{at: now, u: metrics.Sum(tab, p.Members(tab))}
+		if g := p.Group; g != nil {
+			// The group counts the CPU of every process it ever held,
+			// ended ones too, and its memory where it has a controller.
+			if user, sys, err := g.CPU(); err == nil {
+				cur.u.CPU = user + sys
+			}
+			if mem, err := g.Memory(); err == nil {
+				cur.u.RSS = mem
+			}
+		}
 		if prev := in.usage.Load(); prev != nil {
 			cur.cpu = metrics.Percent(prev.u, cur.u, now.Sub(prev.at))
 		}
