@@ -40,7 +40,8 @@ func zombieChildren() int {
 }
 
 // TestThousandCrashRestartsLeakNothing: a program that forks a child and
-// exits, restarted 1,000 times, leaves no zombie, no extra fd and no extra
+// exits, restarted 1,000 times (10 instances, as the start limit allows
+// each 10 starts a second), leaves no zombie, no extra fd and no extra
 // goroutine behind.
 func TestThousandCrashRestartsLeakNothing(t *testing.T) {
 	if testing.Short() {
@@ -49,11 +50,18 @@ func TestThousandCrashRestartsLeakNothing(t *testing.T) {
 	s, _ := newSup(t)
 	fds0, gor0 := openFDs(t), runtime.NumGoroutine()
 	zero := spec.Duration(0)
-	app := &spec.App{Name: "forker", Script: "/bin/sh", Args: []string{"-c", "/bin/sleep 0.01 & exit 1"}, MinUptime: &zero}
+	app := &spec.App{Name: "forker", Script: "/bin/sh", Args: []string{"-c", "/bin/sleep 0.01 & exit 1"}, MinUptime: &zero, Instances: 10}
 	if err := s.Add([]*spec.App{app}, false); err != nil {
 		t.Fatal(err)
 	}
-	testutil.WaitFor(t, 3*time.Minute, "1,000 restarts", func() bool { return state(s, "forker").Restarts >= 1000 })
+	testutil.WaitFor(t, 3*time.Minute, "1,000 restarts", func() bool {
+		v, _ := s.Get("forker")
+		n := 0
+		for _, in := range v.Instances {
+			n += in.Restarts
+		}
+		return n >= 1000
+	})
 	if err := s.Stop("forker"); err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,12 @@ const (
 	backoffCap  = 30 * time.Second
 	// historyCap bounds the restart times kept per instance.
 	historyCap = 256
+	// startBurst restarts within startWindow at most: an app that exits
+	// at once and counts as stable (min_uptime 0) would otherwise be
+	// restarted hundreds of times a second, a core spent on forks
+	// (systemd's StartLimitBurst, without giving up).
+	startBurst  = 10
+	startWindow = time.Second
 )
 
 // Exit is how one run of an instance ended.
@@ -94,8 +100,19 @@ func Decide(app *spec.App, h History, e Exit, now time.Time, jitter float64) Dec
 	if d.History.Fast >= 2 {
 		d.Delay = max(d.Delay, backoff(app.ExpBackoffRestartDelay.D(), d.History.Fast-1, jitter))
 	}
+	limited := false
+	if recent := restartsSince(h.Restarts, now.Add(-startWindow)); recent >= startBurst {
+		// The next start waits until the oldest of the last startBurst
+		// falls out of the window.
+		oldest := h.Restarts[len(h.Restarts)-startBurst]
+		if wait := oldest.Add(startWindow).Sub(now); wait > d.Delay {
+			d.Delay, limited = wait, true
+		}
+	}
 	d.History.Restarts = appendCapped(h.Restarts, now)
 	switch {
+	case limited:
+		d.Reason = fmt.Sprintf("%s → start limit (%d in %s), restart in %s", e, startBurst, startWindow, roundHuman(d.Delay))
 	case d.History.Fast >= 2:
 		d.Reason = fmt.Sprintf("%s ×%d in %s → backoff %s", e, d.History.Fast,
 			roundHuman(now.Sub(d.History.FastSince)), roundHuman(d.Delay))

@@ -79,8 +79,14 @@ func TestDecide(t *testing.T) {
 		{"max_restarts, old restarts outside window: restart", mkApp(func(a *spec.App) { a.MaxRestarts = 3; a.RestartWindow = spec.Duration(10 * time.Second) }),
 			History{Restarts: restarts(3, 5*time.Second)}, Exit{Code: 1, Ran: slow},
 			true, false, 0, 0, []string{"restart now"}},
-		{"max_restarts not set: never gives up", mkApp(nil), History{Restarts: restarts(200, time.Millisecond)}, Exit{Code: 1, Ran: slow},
+		{"max_restarts not set: never gives up", mkApp(nil), History{Restarts: restarts(200, 10*time.Second)}, Exit{Code: 1, Ran: slow},
 			true, false, 0, 0, nil},
+		{"start limit: 10 starts in the last second wait for the oldest to age", mkApp(nil), History{Restarts: restarts(10, 50*time.Millisecond)}, Exit{Code: 0, Ran: slow},
+			true, false, 500 * time.Millisecond, 0, []string{"start limit (10 in 1s), restart in 500ms"}},
+		{"start limit: 9 in the last second go at once", mkApp(nil), History{Restarts: restarts(9, 50*time.Millisecond)}, Exit{Code: 0, Ran: slow},
+			true, false, 0, 0, []string{"restart now"}},
+		{"start limit: a longer backoff stands", mkApp(nil), History{Fast: 5, Restarts: restarts(10, 50*time.Millisecond)}, Exit{Code: 1, Ran: fast},
+			true, false, 1600 * time.Millisecond, 6, []string{"backoff 1.6s"}},
 	}
 	for _, tt := range tests {
 		d := Decide(tt.app, tt.hist, tt.exit, t0, 0.5)
