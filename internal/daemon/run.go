@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -51,8 +52,16 @@ func RunForeground(apps []*spec.App, opts RunOptions) (int, error) {
 		return 1, err
 	}
 	defer os.RemoveAll(notifyDir)
+	// Whole trees as under the daemon: a cgroup per run where one can be
+	// made, the TEND_RUN marker, and a keeper if tend run is killed.
+	cg, marker, keeper := holdTrees(notifyDir, slog.New(slog.DiscardHandler))
+	defer keeper.Close()
+	if cg != nil {
+		defer os.Remove(cg.Dir)
+	}
 	sup := supervisor.New(supervisor.Config{Store: &supervisor.MemStore{}, Spawner: sp, Echo: echo,
-		StartReason: "started by tend run", NotifySocket: filepath.Join(notifyDir, "notify.sock"), RunDir: notifyDir})
+		StartReason: "started by tend run", NotifySocket: filepath.Join(notifyDir, "notify.sock"), RunDir: notifyDir,
+		Cgroups: cg, MarkerPrefix: marker})
 	feed, unfollow := sup.FollowEvents()
 	defer unfollow()
 
