@@ -261,7 +261,7 @@ func Check(apps []*spec.App, lim spec.Limits) error {
 				errs = append(errs, fmt.Errorf("app %q: %w", a.Name, err))
 			}
 		}
-		if err := mayRunAs(a); err != nil {
+		if err := mayRunAs(a, os.Geteuid(), os.Getuid(), os.Getgid()); err != nil {
 			errs = append(errs, err)
 			continue
 		}
@@ -283,20 +283,21 @@ func Check(apps []*spec.App, lim spec.Limits) error {
 	return errors.Join(errs...)
 }
 
-// mayRunAs refuses a user or group the daemon cannot become: only root
-// changes identity; a daemon that is not root runs apps as itself.
-func mayRunAs(a *spec.App) error {
+// mayRunAs refuses a user or group a daemon of euid, uid and gid cannot
+// become: only root changes identity; a daemon that is not root runs apps
+// as itself.
+func mayRunAs(a *spec.App, euid, uid, gid int) error {
 	id, err := a.Identity()
-	if err != nil || id == nil || os.Geteuid() == 0 {
+	if err != nil || id == nil || euid == 0 {
 		return err
 	}
-	if id.Uid != uint32(os.Getuid()) {
+	if a.User != "" && id.Uid != uint32(uid) {
 		return &spec.FieldError{App: a.Name, Key: "user", Msg: fmt.Sprintf(
-			"%s: the daemon runs as uid %d, not root, and cannot start apps as another user; run the daemon as root, or drop user:", a.User, os.Getuid())}
+			"%s: the daemon runs as uid %d, not root, and cannot start apps as another user; run the daemon as root, or drop user:", a.User, uid)}
 	}
-	if a.Group != "" && id.Gid != uint32(os.Getgid()) {
+	if a.Group != "" && id.Gid != uint32(gid) {
 		return &spec.FieldError{App: a.Name, Key: "group", Msg: fmt.Sprintf(
-			"%s: the daemon runs as gid %d, not root, and cannot start apps in another group; run the daemon as root, or drop group:", a.Group, os.Getgid())}
+			"%s: the daemon runs as gid %d, not root, and cannot start apps in another group; run the daemon as root, or drop group:", a.Group, gid)}
 	}
 	return nil
 }
