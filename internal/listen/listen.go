@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // Socket is one bound address.
@@ -100,14 +102,10 @@ func bind(addr string, reusePort bool) (*Socket, error) {
 		}
 		return nil, fmt.Errorf("listen %s: %w", addr, err)
 	}
-	var f *os.File
-	switch l := ln.(type) {
-	case *net.TCPListener:
-		f, err = l.File()
-	case *net.UnixListener:
+	if l, ok := ln.(*net.UnixListener); ok {
 		l.SetUnlinkOnClose(true)
-		f, err = l.File()
 	}
+	f, err := childFile(ln.(syscall.Conn), addr)
 	if err != nil {
 		ln.Close()
 		return nil, fmt.Errorf("listen %s: %w", addr, err)
@@ -122,6 +120,29 @@ func bind(addr string, reusePort bool) (*Socket, error) {
 		s.Name = "unix-" + strings.TrimSuffix(filepath.Base(address), filepath.Ext(address))
 	}
 	return s, nil
+}
+
+// childFile is a duplicate of ln's fd for children, as a File whose Fd
+// leaves the descriptor's flags alone. (*net.TCPListener).File would do,
+// but its Fd puts the descriptor in blocking mode, and the mode belongs to
+// the open file description that the daemon and every instance share: at
+// each spawn every running instance's socket went blocking until the new
+// one set it back, and a Go instance whose accept4 ran meanwhile sat in
+// the kernel, its listener's Close waiting on it, so it never finished
+// draining and was killed at kill_timeout.
+func childFile(ln syscall.Conn, name string) (*os.File, error) {
+	rc, err := ln.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	dup, derr := -1, error(nil)
+	if err := rc.Control(func(fd uintptr) { dup, derr = unix.FcntlInt(fd, unix.F_DUPFD_CLOEXEC, 0) }); err != nil {
+		return nil, err
+	}
+	if derr != nil {
+		return nil, fmt.Errorf("dup: %w", derr)
+	}
+	return os.NewFile(uintptr(dup), name), nil
 }
 
 // WithPort is tcp address addr with its port replaced by port.

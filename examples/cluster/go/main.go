@@ -67,8 +67,9 @@ func main() {
 			}
 		},
 	}
+	var serving sync.WaitGroup
 	for _, ln := range lns {
-		go srv.Serve(ln)
+		serving.Go(func() { srv.Serve(ln) })
 	}
 	log.Printf("go: serving on %d sockets", len(lns))
 	tend.Status(fmt.Sprintf("serving on %d sockets", len(lns)))
@@ -82,6 +83,10 @@ func main() {
 	for _, ln := range lns {
 		ln.Close()
 	}
+	// Serve returns once its accept loop has, and a connection it took
+	// just before the close is tracked by then; counting earlier could
+	// exit with that one unanswered.
+	serving.Wait()
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
 		mu.Lock()
 		left := len(conns)
