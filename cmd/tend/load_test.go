@@ -2,7 +2,9 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/url"
+	"os"
 	"os/exec"
 	"regexp"
 	"slices"
@@ -129,8 +131,11 @@ func pids(ts *testscript.TestScript, neg bool, args []string) {
 // run CMD again and again (a reload), each right after the last. Only
 // runs that started and finished inside wrk's run count, and at least
 // MIN must (issue 10: the reload tests started reloads but never checked
-// that they ran under load; under -race 2 of 5 ended after wrk did). Each
-// run must succeed; with `! underload`, each must fail (a bad deploy).
+// that they ran under load; under -race 2 of 5 ended after wrk did). Once
+// MIN have, wrk is stopped with SIGINT (it reports as at its end) a
+// moment later, so wrk's -d is the most it runs: a loaded machine makes
+// the run longer instead of failing it. Each run must succeed; with
+// `! underload`, each must fail (a bad deploy).
 // With -once instead of MIN, CMD runs once (an apply that changes the
 // app) and must finish inside wrk's run. stdout is CMD's last output,
 // then wrk's report (for wrkclean); stderr is CMD's.
@@ -157,23 +162,39 @@ func underload(ts *testscript.TestScript, neg bool, args []string) {
 	wrk.Stdout, wrk.Stderr = &wrkOut, &wrkOut
 	ts.Check(wrk.Start())
 	wrkStart := time.Now()
+	// wrk's end is taken when it exits, not when the loop below next
+	// looks: a run of CMD that outlasts wrk must not stretch it.
+	var wrkEndAt time.Time
 	done := make(chan error, 1)
-	go func() { done <- wrk.Wait() }()
+	go func() {
+		err := wrk.Wait()
+		wrkEndAt = time.Now()
+		done <- err
+	}()
 	type run struct{ start, end time.Time }
 	var runs []run
 	var wrkErr error
 	var wrkEnd time.Time
 	var stdout, stderr strings.Builder
+	inside := 0
+	waited := false
+	defer func() {
+		if !waited { // a failed run ends the command: wrk must not run on
+			wrk.Process.Kill()
+			<-done
+		}
+	}()
 loop:
 	for {
 		select {
 		case wrkErr = <-done:
-			wrkEnd = time.Now()
+			wrkEnd = wrkEndAt
 			break loop
 		default:
 		}
 		if once && len(runs) == 1 {
-			wrkErr, wrkEnd = <-done, time.Now()
+			wrkErr = <-done
+			wrkEnd = wrkEndAt
 			break
 		}
 		cmd := exec.Command(cmdPath, cmdArgs[1:]...)
@@ -192,11 +213,28 @@ loop:
 			ts.Fatalf("underload %d: %s: %v (want it to %s)\n%s", len(runs), strings.Join(cmdArgs, " "), err,
 				map[bool]string{false: "succeed", true: "fail"}[neg], out)
 		}
+		if !once {
+			select {
+			case wrkErr = <-done:
+				wrkEnd = wrkEndAt
+				break loop
+			default:
+				// wrk still runs: this run finished inside it.
+				if inside++; inside >= minRuns {
+					time.Sleep(underloadTail)
+					wrk.Process.Signal(os.Interrupt)
+					wrkErr = <-done
+					wrkEnd = wrkEndAt
+					break loop
+				}
+			}
+		}
 	}
+	waited = true
 	if wrkErr != nil {
 		ts.Fatalf("wrk: %v\n%s", wrkErr, wrkOut.String())
 	}
-	inside := 0
+	inside = 0
 	for _, r := range runs {
 		if !r.start.Before(wrkStart) && !r.end.After(wrkEnd) {
 			inside++
@@ -211,6 +249,10 @@ loop:
 	ts.Stderr().Write([]byte(stderr.String()))
 }
 
+// underloadTail is how long wrk goes on after the last counted run, so
+// the handover that run made is served under load too.
+const underloadTail = 300 * time.Millisecond
+
 // stretchDuration makes wrk's -dNs four times longer under the race
 // detector: there every process of the test (the daemon, the exec shim,
 // the helpers) is the race-built test binary, and a reload that takes
@@ -222,7 +264,8 @@ func stretchDuration(wrkArgs []string) {
 	for i, a := range wrkArgs {
 		if d, ok := strings.CutPrefix(a, "-d"); ok {
 			if dur, err := time.ParseDuration(d); err == nil {
-				wrkArgs[i] = "-d" + (4 * dur).String()
+				// In seconds: wrk reads "80s" but not "1m20s".
+				wrkArgs[i] = fmt.Sprintf("-d%ds", int((4 * dur).Seconds()))
 			}
 		}
 	}

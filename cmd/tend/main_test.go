@@ -115,6 +115,8 @@ func scriptParams(t *testing.T, dir string, env map[string]string) testscript.Pa
 			"listenport":   listenPort,
 			"wrkclean":     wrkClean,
 			"pids":         pids,
+			"freeport":     freePort,
+			"replace":      replace,
 		},
 		Condition: func(cond string) (bool, error) {
 			switch cond {

@@ -170,7 +170,7 @@ module.exports = {
 }
 
 func TestProcfile(t *testing.T) {
-	res, err := ParseProcfile("Procfile", []byte("# processes\nweb: bundle exec puma -p $PORT\n\nworker:   python3 worker.py\nclock: ./clock\n"))
+	res, err := ParseProcfile("Procfile", []byte("# processes\nweb: bundle exec puma -p $PORT\n\nworker:   python3 worker.py\nclock: ./clock\n"), DefaultProcfilePort)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,10 +185,37 @@ func TestProcfile(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Procfile = %q, want %q", got, want)
 	}
-	_, err = ParseProcfile("Procfile", []byte("web: a\nno colon here\nweb: b\n"))
+	_, err = ParseProcfile("Procfile", []byte("web: a\nno colon here\nweb: b\n"), DefaultProcfilePort)
 	for _, w := range []string{"Procfile:2: want `name: command`", `Procfile:3: process "web" is already defined on line 1`} {
 		if err == nil || !strings.Contains(err.Error(), w) {
 			t.Errorf("error %v lacks %q", err, w)
+		}
+	}
+}
+
+// TestProcfileBasePort: as `PORT=8000 foreman start`, $PORT of the
+// caller's environment is the first process's port; a PORT that is no
+// port, or one that pushes a process past 65535, is an error naming it.
+func TestProcfileBasePort(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "Procfile")
+	if err := os.WriteFile(path, []byte("web: a\nworker: b\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PORT", "8000")
+	res, err := Load(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.Apps[0].Env["PORT"] + " " + res.Apps[1].Env["PORT"]; got != "8000 8100" {
+		t.Errorf("PORT=8000: ports %s, want 8000 8100", got)
+	}
+	for v, want := range map[string]string{
+		"http":  `PORT="http" in the environment: want a port number`,
+		"65500": `process "worker" would get PORT 65600: past 65535`,
+	} {
+		t.Setenv("PORT", v)
+		if _, err := Load(path, Options{}); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("PORT=%s: error %v, want %q", v, err, want)
 		}
 	}
 }

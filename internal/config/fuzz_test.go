@@ -38,7 +38,7 @@ func FuzzProcfile(f *testing.F) {
 	f.Add("web: bundle exec puma\nworker: ./w --q 1\n")
 	f.Add("# c\n\na: b\n")
 	f.Fuzz(func(t *testing.T, src string) {
-		res, err := ParseProcfile("Procfile", []byte(src))
+		res, err := ParseProcfile("Procfile", []byte(src), DefaultProcfilePort)
 		if err != nil {
 			return
 		}
@@ -46,7 +46,7 @@ func FuzzProcfile(f *testing.F) {
 		for _, a := range res.Apps {
 			b.WriteString(a.Name + ": " + a.Script + "\n")
 		}
-		back, err := ParseProcfile("Procfile", []byte(b.String()))
+		back, err := ParseProcfile("Procfile", []byte(b.String()), DefaultProcfilePort)
 		if err != nil || !reflect.DeepEqual(res.Apps, back.Apps) {
 			t.Errorf("round trip of %q: %v", src, err)
 		}

@@ -14,22 +14,32 @@ import (
 
 var procLine = regexp.MustCompile(`^([A-Za-z0-9_-]+):\s*(.+)$`)
 
-// procfileBasePort is foreman's first PORT; each next process gets 100
+// DefaultProcfilePort is foreman's first PORT; each next process gets 100
 // more.
-const procfileBasePort = 5000
+const DefaultProcfilePort = 5000
 
+// loadProcfile reads a Procfile with foreman's base port: $PORT of the
+// caller's environment when set (as `PORT=8000 foreman start`), else 5000.
 func loadProcfile(path string) (*Result, error) {
+	base := DefaultProcfilePort
+	if v := os.Getenv("PORT"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 65535 {
+			return nil, &Error{File: path, Msg: fmt.Sprintf("PORT=%q in the environment: want a port number, 1 to 65535 (the Procfile's first port; unset it for 5000)", v)}
+		}
+		base = n
+	}
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	return ParseProcfile(path, b)
+	return ParseProcfile(path, b, base)
 }
 
 // ParseProcfile reads `name: command` lines. Each command runs through
-// /bin/sh -c, as foreman and Heroku run them, with PORT set to 5000, 5100,
-// and so on in file order.
-func ParseProcfile(name string, b []byte) (*Result, error) {
+// /bin/sh -c, as foreman and Heroku run them, with PORT set to base,
+// base+100, and so on in file order.
+func ParseProcfile(name string, b []byte, base int) (*Result, error) {
 	res := &Result{}
 	var errs []error
 	sc := bufio.NewScanner(bytes.NewReader(b))
@@ -50,7 +60,11 @@ func ParseProcfile(name string, b []byte) (*Result, error) {
 			continue
 		}
 		seen[m[1]] = n
-		port := procfileBasePort + 100*len(res.Apps)
+		port := base + 100*len(res.Apps)
+		if port > 65535 {
+			errs = append(errs, &Error{File: name, Line: n, Msg: fmt.Sprintf("process %q would get PORT %d: past 65535 (start from a lower PORT)", m[1], port)})
+			continue
+		}
 		res.Apps = append(res.Apps, &spec.App{
 			Name: m[1], Script: strings.TrimSpace(m[2]), Shell: true,
 			Env: map[string]string{"PORT": strconv.Itoa(port)},
