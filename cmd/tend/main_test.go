@@ -135,25 +135,52 @@ func scriptParams(t *testing.T, dir string, env map[string]string) testscript.Pa
 }
 
 // stopDaemon ends a daemon a script left running: SIGTERM, then SIGKILL.
-// Its apps die with it (Pdeathsig), so nothing outlives the test.
+// Its apps die with it (Pdeathsig), so nothing outlives the test. The
+// daemon is found by its lock file and, should that not name it, by
+// TEND_HOME in its environment: twice a failed -race run of
+// zerodowntime.txtar left a daemon and its apps running, its lock
+// naming it, and never saw SIGTERM.
 func stopDaemon(t *testing.T, home string) {
+	pids := daemonsOf(home)
 	b, err := os.ReadFile(filepath.Join(home, "daemon.lock"))
-	if err != nil {
-		return
+	if pid, perr := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && perr == nil && !slices.Contains(pids, pid) && syscall.Kill(pid, 0) == nil {
+		pids = append(pids, pid)
 	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil || syscall.Kill(pid, 0) != nil {
-		return
+	for _, pid := range pids {
+		syscall.Kill(pid, syscall.SIGTERM)
 	}
-	syscall.Kill(pid, syscall.SIGTERM)
 	deadline := time.Now().Add(15 * time.Second)
-	for syscall.Kill(pid, 0) == nil && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
+	for _, pid := range pids {
+		for syscall.Kill(pid, 0) == nil && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if syscall.Kill(pid, 0) == nil {
+			t.Errorf("daemon %d ignored SIGTERM for 15s; killing it", pid)
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
 	}
-	if syscall.Kill(pid, 0) == nil {
-		t.Errorf("daemon %d ignored SIGTERM for 15s; killing it", pid)
-		syscall.Kill(pid, syscall.SIGKILL)
+}
+
+// daemonsOf lists the running `tend daemon run` processes whose
+// TEND_HOME is home.
+func daemonsOf(home string) []int {
+	ents, _ := os.ReadDir("/proc")
+	var out []int
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		cmd, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+		if err != nil || !strings.Contains(string(cmd), "\x00daemon\x00run\x00") {
+			continue
+		}
+		env, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
+		if err == nil && slices.Contains(strings.Split(string(env), "\x00"), "TEND_HOME="+home) {
+			out = append(out, pid)
+		}
 	}
+	return out
 }
 
 // waitfor DURATION REGEXP CMD ARGS...: run the command until its stdout
