@@ -1,62 +1,194 @@
-// Package deps holds the test that enforces the import graph of DESIGN §3.
+// Package deps holds the test that enforces the import graph of DESIGN §3
+// from one table: every package of the module, the module's packages it
+// may import, and the rules the table must keep.
 package deps
 
 import (
+	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
 
-const mod = "github.com/tend-pm/tend/internal/"
+const mod = "github.com/tend-pm/tend/"
 
-// forbidden lists, for a package, the packages it must never link.
-var forbidden = map[string][]string{
-	// The CLI side never links the daemon side.
-	"cli":     {"api", "supervisor", "proc", "store", "daemon", "logs", "metrics", "ptable"},
-	"client":  {"api", "supervisor", "proc", "store", "daemon", "logs", "metrics", "ptable", "cli"},
-	"apitype": {"api", "supervisor", "proc", "store", "daemon", "client", "cli"},
-	"config":  {"api", "supervisor", "proc", "store", "daemon", "client", "cli"},
-	// Siblings under the supervisor do not import each other.
-	"proc":    {"logs", "metrics", "supervisor", "store", "api"},
-	"logs":    {"proc", "metrics", "supervisor", "store", "api"},
-	"metrics": {"proc", "logs", "supervisor", "store", "api"},
-	// Leaves.
-	"spec":     {"ptable", "proc", "logs", "metrics", "supervisor", "store", "api", "client", "cli", "config"},
-	"ptable":   {"spec", "proc", "logs", "metrics", "supervisor"},
-	"execshim": {"spec", "cli", "client", "supervisor", "proc", "logs", "listen", "config", "api", "store"},
-	"listen":   {"proc", "logs", "metrics", "supervisor", "store", "api", "cli", "client"},
-	"dotenv":   {"spec", "ptable", "proc", "logs", "metrics", "supervisor", "config", "cli"},
-	"store":    {"supervisor", "proc", "api", "cli", "client"},
-	"crash":    {"spec", "ptable", "proc", "logs", "supervisor", "store", "api", "cli", "client"},
+// rooms is every package of the module and the module's packages it may
+// import directly (nil: none). A new package goes here and in the
+// README's Layout section, or TestEveryPackageIsInTheTable fails.
+var rooms = map[string][]string{
+	// The binary and the CLI side.
+	"cmd/tend":          {"internal/cli", "internal/daemon", "internal/spec"},
+	"internal/cli":      {"internal/apitype", "internal/buildinfo", "internal/client", "internal/config", "internal/execshim", "internal/spec"},
+	"internal/client":   {"internal/apitype", "internal/buildinfo", "internal/spec"},
+	"internal/apitype":  {"internal/spec"},
+	"internal/config":   {"internal/spec"},
+	"internal/execshim": nil,
+
+	// The daemon side.
+	"internal/daemon": {"internal/api", "internal/buildinfo", "internal/cgroup", "internal/crash", "internal/logs",
+		"internal/proc", "internal/spec", "internal/store", "internal/supervisor"},
+	"internal/api": {"internal/apitype", "internal/buildinfo", "internal/logs", "internal/metrics", "internal/spec",
+		"internal/store", "internal/supervisor"},
+	"internal/store": {"internal/spec"},
+	"internal/supervisor": {"internal/cgroup", "internal/crash", "internal/dotenv", "internal/execshim", "internal/ipc",
+		"internal/listen", "internal/logs", "internal/metrics", "internal/nodepreload", "internal/notify",
+		"internal/proc", "internal/ptable", "internal/spec"},
+
+	// The rooms under the supervisor, siblings that never import each
+	// other (see siblings), and what they stand on.
+	"internal/proc":        {"internal/cgroup", "internal/ptable"},
+	"internal/logs":        {"internal/spec"},
+	"internal/metrics":     {"internal/ptable", "internal/spec"},
+	"internal/ipc":         nil,
+	"internal/notify":      nil,
+	"internal/listen":      nil,
+	"internal/cgroup":      nil,
+	"internal/ptable":      nil,
+	"internal/nodepreload": nil,
+	"internal/dotenv":      nil,
+	"internal/crash":       nil,
+
+	// Shared by both sides.
+	"internal/spec":      nil,
+	"internal/buildinfo": nil,
+
+	// What apps link, examples, benchmarks and tests.
+	"pkg/tend":            nil,
+	"examples/cluster/go": {"pkg/tend"},
+	"bench/burst":         nil,
+	"internal/testutil":   {"pkg/tend"},
+	"internal/deps":       nil,
 }
 
-func TestImportGraph(t *testing.T) {
-	for pkg, bad := range forbidden {
-		out, err := exec.Command("go", "list", "-deps", mod+pkg).Output()
-		if err != nil {
-			t.Fatalf("go list -deps %s: %v", pkg, err)
+// daemonSide is what the CLI side must never link, even indirectly.
+var daemonSide = []string{"internal/daemon", "internal/api", "internal/store", "internal/supervisor", "internal/proc",
+	"internal/logs", "internal/metrics", "internal/ipc", "internal/notify", "internal/listen", "internal/cgroup",
+	"internal/ptable", "internal/crash", "internal/dotenv", "internal/nodepreload"}
+
+// cliSide is the code a CLI run links besides the binary's main.
+var cliSide = []string{"internal/cli", "internal/client", "internal/apitype", "internal/config"}
+
+// siblings are the rooms under the supervisor: none imports another.
+var siblings = []string{"internal/proc", "internal/logs", "internal/ipc", "internal/notify", "internal/listen", "internal/metrics"}
+
+// imports is `go list`'s answer for the module: each package's direct
+// imports inside the module (test files left out).
+func imports(t *testing.T) map[string][]string {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-f", "{{.ImportPath}} {{join .Imports \" \"}}", mod+"...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	got := map[string][]string{}
+	for line := range strings.Lines(string(out)) {
+		f := strings.Fields(line)
+		pkg, ok := strings.CutPrefix(f[0], mod)
+		if !ok {
+			continue
 		}
-		deps := map[string]bool{}
-		for _, d := range strings.Fields(string(out)) {
-			deps[d] = true
-		}
-		for _, b := range bad {
-			if deps[mod+b] {
-				t.Errorf("%s links %s; DESIGN §3 forbids it", pkg, b)
+		got[pkg] = []string{}
+		for _, d := range f[1:] {
+			if d, ok := strings.CutPrefix(d, mod); ok {
+				got[pkg] = append(got[pkg], d)
 			}
+		}
+	}
+	return got
+}
+
+func TestEveryPackageIsInTheTable(t *testing.T) {
+	got := imports(t)
+	for pkg := range got {
+		if _, ok := rooms[pkg]; !ok {
+			t.Errorf("%s is not in the table of rooms (internal/deps): add it with what it may import, and a line in the README's Layout", pkg)
+		}
+	}
+	for pkg := range rooms {
+		if _, ok := got[pkg]; !ok {
+			t.Errorf("the table lists %s, which is not a package of the module", pkg)
+		}
+	}
+}
+
+func TestImportsStayInTheTable(t *testing.T) {
+	for pkg, deps := range imports(t) {
+		for _, d := range deps {
+			if !slices.Contains(rooms[pkg], d) {
+				t.Errorf("%s imports %s, which the table does not allow (DESIGN §3)", pkg, d)
+			}
+		}
+	}
+}
+
+// TestTheTableKeepsTheRules checks the table itself, so that allowing an
+// import cannot break a rule of DESIGN §3 unnoticed.
+func TestTheTableKeepsTheRules(t *testing.T) {
+	for _, pkg := range cliSide {
+		for _, d := range reach(pkg) {
+			if slices.Contains(daemonSide, d) {
+				t.Errorf("%s reaches %s: the CLI side never links the daemon side", pkg, d)
+			}
+		}
+	}
+	for _, d := range []string{"internal/store", "internal/api"} {
+		if slices.Contains(reach("internal/supervisor"), d) {
+			t.Errorf("the supervisor reaches %s: it takes a store interface and knows nothing of the API", d)
+		}
+	}
+	for _, s := range siblings {
+		for _, d := range reach(s) {
+			if slices.Contains(siblings, d) {
+				t.Errorf("%s reaches its sibling %s", s, d)
+			}
+		}
+	}
+}
+
+// reach is every package pkg links through the table.
+func reach(pkg string) []string {
+	var out []string
+	var walk func(string)
+	walk = func(p string) {
+		for _, d := range rooms[p] {
+			if !slices.Contains(out, d) {
+				out = append(out, d)
+				walk(d)
+			}
+		}
+	}
+	walk(pkg)
+	return out
+}
+
+// TestLayoutNamesEveryPackage: the README's Layout section names every
+// package of the table.
+func TestLayoutNamesEveryPackage(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, layout, ok := strings.Cut(string(b), "\n## Layout\n")
+	if !ok {
+		t.Fatal("README.md has no ## Layout section")
+	}
+	layout, _, _ = strings.Cut(layout, "\n## ")
+	for pkg := range rooms {
+		if !strings.Contains(layout, "`"+pkg+"`") {
+			t.Errorf("the README's Layout section does not name `%s`", pkg)
 		}
 	}
 }
 
 // The packages apps and the shim link import only the standard library.
 func TestStdlibOnly(t *testing.T) {
-	for _, pkg := range []string{"github.com/tend-pm/tend/pkg/tend", mod + "execshim", mod + "ipc", mod + "notify"} {
-		out, err := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", pkg).Output()
+	for _, pkg := range []string{"pkg/tend", "internal/execshim", "internal/ipc", "internal/notify"} {
+		out, err := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", mod+pkg).Output()
 		if err != nil {
 			t.Fatalf("go list -deps %s: %v", pkg, err)
 		}
 		for _, d := range strings.Fields(string(out)) {
-			if d != pkg {
+			if d != mod+pkg {
 				t.Errorf("%s imports %s; it must use the standard library only", pkg, d)
 			}
 		}
