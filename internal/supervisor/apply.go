@@ -181,7 +181,7 @@ func (s *Supervisor) reloadInto(a *spec.App, parallel int) ([]string, error) {
 	}
 	if err := s.store.PutApps(r); err != nil {
 		s.mu.Unlock()
-		s.release(a.Name, prev.App.Listen)
+		s.socks.Release(a.Name, prev.App.Listen)
 		return nil, fmt.Errorf("store: %w", err)
 	}
 	cur.rec = r
@@ -200,7 +200,7 @@ func (s *Supervisor) reloadInto(a *spec.App, parallel int) ([]string, error) {
 		}
 		s.mu.Unlock()
 		if restored { // else the app changed meanwhile and owns its sockets
-			s.release(a.Name, prev.App.Listen)
+			s.socks.Release(a.Name, prev.App.Listen)
 		}
 		return warnings, fmt.Errorf("%w; %s keeps its old spec: fix it and run the command again", err, a.Name)
 	}
@@ -209,6 +209,6 @@ func (s *Supervisor) reloadInto(a *spec.App, parallel int) ([]string, error) {
 			return warnings, err
 		}
 	}
-	s.release(a.Name, a.Listen) // addresses the new spec dropped
+	s.socks.Release(a.Name, a.Listen) // addresses the new spec dropped
 	return warnings, nil
 }

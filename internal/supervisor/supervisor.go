@@ -67,8 +67,7 @@ type Supervisor struct {
 	mu   sync.Mutex // guards apps
 	apps map[string]*app
 
-	smu   sync.Mutex // guards socks
-	socks sockets
+	socks *listen.Registry
 
 	wmu     sync.Mutex              // guards writers
 	writers map[string]*logs.Writer // by path
@@ -106,7 +105,7 @@ func New(cfg Config) *Supervisor {
 		home: cfg.Home, store: cfg.Store, spawner: cfg.Spawner, log: cfg.Logger, echo: cfg.Echo,
 		apps: map[string]*app{}, quit: make(chan struct{}), started: cfg.StartReason,
 		writers: map[string]*logs.Writer{}, byPid: map[int]run{},
-		socks: sockets{byAddr: map[string]*listen.Socket{}, owner: map[string]string{}},
+		socks: listen.NewRegistry(),
 	}
 	if s.started == "" {
 		s.started = "started by tend start"
@@ -356,7 +355,7 @@ func (s *Supervisor) add(apps []*spec.App, replace bool) error {
 		s.mu.Unlock()
 		for _, a := range apps {
 			if _, existed := s.apps[a.Name]; !existed {
-				s.release(a.Name, nil)
+				s.socks.Release(a.Name, nil)
 			}
 		}
 		return fmt.Errorf("store: %w", err)
@@ -378,7 +377,7 @@ func (s *Supervisor) add(apps []*spec.App, replace bool) error {
 	s.mu.Unlock()
 	s.quitInstances(toQuit, "replaced by a new spec")
 	for _, a := range apps {
-		s.release(a.Name, a.Listen) // addresses the new spec dropped
+		s.socks.Release(a.Name, a.Listen) // addresses the new spec dropped
 	}
 	return errors.Join(s.startInstances(toStart, s.started), s.startInstances(toRestart, "restarted with its spec from the file"))
 }
@@ -635,7 +634,7 @@ func (s *Supervisor) delete(t string) error {
 	s.mu.Unlock()
 	s.quitInstances(allInstances(ts), "deleted by tend delete")
 	for _, n := range names {
-		s.release(n, nil)
+		s.socks.Release(n, nil)
 	}
 	return nil
 }
@@ -662,7 +661,7 @@ func (s *Supervisor) Shutdown(ctx context.Context) error {
 	}
 	s.wg.Wait()
 	s.closeWriters()
-	s.closeSockets()
+	s.socks.Close()
 	return err
 }
 
@@ -739,7 +738,7 @@ func (s *Supervisor) scale(name string, n int) error {
 		in.send(command{kind: cmdUpdate, app: r.App})
 	}
 	s.quitInstances(removed, fmt.Sprintf("scaled down to %d", n))
-	s.releaseInstances(r.App, n)
+	s.socks.ReleaseInstances(r.App.Name, n)
 	if run {
 		return s.startInstances(added, fmt.Sprintf("scaled up to %d", n))
 	}
