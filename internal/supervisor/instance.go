@@ -597,7 +597,7 @@ func (in *instance) publish() {
 
 // openLogs picks this app's files (the spec may have changed).
 func (in *instance) openLogs() {
-	outPath, errPath := in.sup.logPaths(in.app, in.id)
-	in.out, in.err = in.sup.writer(outPath, in.app, in.id), in.sup.writer(errPath, in.app, in.id)
+	outPath, errPath := logs.Paths(in.sup.home, in.app, in.id)
+	in.out, in.err = in.sup.writers.Writer(outPath, in.app, in.id), in.sup.writers.Writer(errPath, in.app, in.id)
 	in.writers.Store(&[2]*logs.Writer{in.out, in.err})
 }

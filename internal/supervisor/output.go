@@ -3,8 +3,6 @@ package supervisor
 import (
 	"fmt"
 	"os"
-	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -17,95 +15,21 @@ import (
 // splitMark ends every piece of an over-long line but the last.
 const splitMark = " [tend: line continues]"
 
-// logPaths are the files of instance id of app: out_file and error_file
-// when set (with -<id> added for several instances that do not merge),
-// else TEND_HOME/logs/<app>-<id>-out.log, or <app>-out.log with merge_logs.
-func (s *Supervisor) logPaths(app *spec.App, id int) (out, errp string) {
-	return s.logPath(app, id, "out", app.OutFile), s.logPath(app, id, "err", app.ErrorFile)
-}
-
-func (s *Supervisor) logPath(app *spec.App, id int, stream, set string) string {
-	if set != "" {
-		if app.MergeLogs || app.Instances <= 1 {
-			return set
-		}
-		ext := filepath.Ext(set)
-		return fmt.Sprintf("%s-%d%s", strings.TrimSuffix(set, ext), id, ext)
-	}
-	if s.home == "" {
-		return "" // tend run: no files, output goes to Echo only
-	}
-	if app.MergeLogs {
-		return filepath.Join(s.home, "logs", fmt.Sprintf("%s-%s.log", app.Name, stream))
-	}
-	return filepath.Join(s.home, "logs", fmt.Sprintf("%s-%d-%s.log", app.Name, id, stream))
-}
-
-// writer returns the one Writer of path, shared by every instance that
-// writes there (merge_logs), with app's rotation.
-func (s *Supervisor) writer(path string, app *spec.App, id int) *logs.Writer {
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	rot := logs.Rotation{MaxSize: int64(app.LogMaxSize), MaxFiles: app.LogMaxFiles, Compress: app.LogCompress}
-	if w, ok := s.writers[path]; ok {
-		w.SetRotation(rot)
-		return w
-	}
-	w := &logs.Writer{Path: path, Rotation: rot}
-	w.OnLoss = func(lost int64, err error) {
-		e := spec.Event{Time: time.Now(), App: app.Name, Instance: id}
-		if lost == 0 {
-			e.Reason = fmt.Sprintf("cannot write %s: %v; counting the lines lost", path, err)
-		} else {
-			e.Reason = fmt.Sprintf("%d lines could not be written to %s; a marker line in the file says so", lost, path)
-		}
-		s.record(e)
-	}
-	if path != "" {
-		s.writers[path] = w
-	}
-	return w
-}
-
-// ReopenLogs reopens every log file (tend reload-logs, SIGUSR1).
-func (s *Supervisor) ReopenLogs() error {
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	var first error
-	for _, w := range s.writers {
-		if err := w.Reopen(); err != nil && first == nil {
-			first = err
-		}
-	}
-	return first
-}
-
-// closeWritersTimeout bounds the flush of the log files at shutdown: a
-// writer stuck on a stalled disk must not keep the daemon from exiting.
+// closeWritersTimeout bounds the flush of the log files at shutdown.
 const closeWritersTimeout = 5 * time.Second
 
-// closeWriters flushes and closes every log file, giving up on those
-// still blocked after closeWritersTimeout (their lines were never
-// acknowledged to anyone; the count of what the disk refused stands).
-func (s *Supervisor) closeWriters() {
-	s.wmu.Lock()
-	ws := s.writers
-	s.writers = map[string]*logs.Writer{}
-	s.wmu.Unlock()
-	done := make(chan struct{}, len(ws))
-	for _, w := range ws {
-		go func() { w.Close(); done <- struct{}{} }()
+// ReopenLogs reopens every log file (tend reload-logs, SIGUSR1).
+func (s *Supervisor) ReopenLogs() error { return s.writers.Reopen() }
+
+// lostLines records that a log file could not keep lines.
+func (s *Supervisor) lostLines(app string, id int, path string, lost int64, err error) {
+	e := spec.Event{Time: time.Now(), App: app, Instance: id}
+	if lost == 0 {
+		e.Reason = fmt.Sprintf("cannot write %s: %v; counting the lines lost", path, err)
+	} else {
+		e.Reason = fmt.Sprintf("%d lines could not be written to %s; a marker line in the file says so", lost, path)
 	}
-	timeout := time.NewTimer(closeWritersTimeout)
-	defer timeout.Stop()
-	for range ws {
-		select {
-		case <-done:
-		case <-timeout.C:
-			s.log.Error("log files still blocked at shutdown; giving up on them", "timeout", closeWritersTimeout)
-			return
-		}
-	}
+	s.record(e)
 }
 
 // pump reads a run's stdout and stderr, one goroutine per pipe, and

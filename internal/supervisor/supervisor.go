@@ -69,8 +69,7 @@ type Supervisor struct {
 
 	socks *listen.Registry
 
-	wmu     sync.Mutex              // guards writers
-	writers map[string]*logs.Writer // by path
+	writers logs.Pool
 
 	pmu        sync.Mutex // guards byPid
 	byPid      map[int]run
@@ -104,9 +103,10 @@ func New(cfg Config) *Supervisor {
 	s := &Supervisor{
 		home: cfg.Home, store: cfg.Store, spawner: cfg.Spawner, log: cfg.Logger, echo: cfg.Echo,
 		apps: map[string]*app{}, quit: make(chan struct{}), started: cfg.StartReason,
-		writers: map[string]*logs.Writer{}, byPid: map[int]run{},
+		byPid: map[int]run{},
 		socks: listen.NewRegistry(),
 	}
+	s.writers.OnLoss = s.lostLines
 	if s.started == "" {
 		s.started = "started by tend start"
 	}
@@ -149,7 +149,7 @@ func (s *Supervisor) LogPaths(name string, id int) (out, errp string) {
 	if !ok {
 		return "", ""
 	}
-	return s.logPaths(a.rec.App, id)
+	return logs.Paths(s.home, a.rec.App, id)
 }
 
 func (s *Supervisor) record(e spec.Event) {
@@ -660,7 +660,9 @@ func (s *Supervisor) Shutdown(ctx context.Context) error {
 		s.notify.Close()
 	}
 	s.wg.Wait()
-	s.closeWriters()
+	if err := s.writers.Close(closeWritersTimeout); err != nil {
+		s.log.Error("log files at shutdown: giving up on them", "err", err)
+	}
 	s.socks.Close()
 	return err
 }
