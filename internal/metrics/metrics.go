@@ -25,7 +25,7 @@ type Usage struct {
 func Sum(t ptable.Table, pids []int) Usage {
 	var u Usage
 	for _, pid := range pids {
-		e, ok := t[pid]
+		e, ok := t.Get(pid)
 		if !ok {
 			continue
 		}

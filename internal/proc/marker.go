@@ -44,7 +44,7 @@ func (p *Process) orphans(t ptable.Table) []int {
 	}
 	self := os.Getpid()
 	var out []int
-	for pid, e := range t {
+	for pid, e := range t.All() {
 		if e.PPid != self || e.State == 'Z' || p.spawner.isMain(pid) || !hasMarker(pid, p.Marker, false) {
 			continue
 		}
@@ -66,7 +66,7 @@ func KillMarked(prefix string) int {
 	kv := MarkerVar + "=" + prefix + "."
 	self := os.Getpid()
 	n := 0
-	for pid := range t {
+	for pid := range t.All() {
 		if pid != self && hasMarker(pid, kv, true) && syscall.Kill(pid, syscall.SIGKILL) == nil {
 			n++
 		}

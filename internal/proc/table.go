@@ -27,7 +27,7 @@ type sharedTable struct {
 func (s *sharedTable) get() (ptable.Table, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.t == nil || time.Since(s.at) > tableMaxAge {
+	if !s.t.Valid() || time.Since(s.at) > tableMaxAge {
 		s.t, s.err = ptable.Snapshot()
 		s.at = time.Now()
 	}

@@ -22,7 +22,7 @@ func (p *Process) Members(t ptable.Table) []int {
 		return pids
 	}
 	set := map[int]bool{}
-	live := func(pid int) bool { e, ok := t[pid]; return ok && e.State != 'Z' }
+	live := func(pid int) bool { e, ok := t.Get(pid); return ok && e.State != 'Z' }
 	select {
 	case <-p.done:
 	default:
@@ -38,7 +38,7 @@ func (p *Process) Members(t ptable.Table) []int {
 	}
 	p.mu.Lock()
 	for pid, start := range p.known {
-		if e, ok := t[pid]; ok && e.Start == start && e.State != 'Z' {
+		if e, ok := t.Get(pid); ok && e.Start == start && e.State != 'Z' {
 			set[pid] = true
 		} else {
 			delete(p.known, pid)
@@ -46,7 +46,8 @@ func (p *Process) Members(t ptable.Table) []int {
 	}
 	for pid, ok := range set {
 		if ok && pid != p.Pid {
-			p.known[pid] = t[pid].Start
+			e, _ := t.Get(pid)
+			p.known[pid] = e.Start
 		}
 	}
 	p.mu.Unlock()
@@ -81,7 +82,7 @@ func (p *Process) Signal(sig syscall.Signal) (int, error) {
 		errs = append(errs, err)
 	}
 	for _, pid := range members {
-		if t[pid].Pgid == p.Pid {
+		if e, _ := t.Get(pid); e.Pgid == p.Pid {
 			continue // reached through the group
 		}
 		if err := syscall.Kill(pid, sig); err != nil && err != syscall.ESRCH {

@@ -5,7 +5,10 @@
 // importing each other. It only reads; it never signals.
 package ptable
 
-import "time"
+import (
+	"iter"
+	"time"
+)
 
 // Entry is one process as the kernel reports it.
 type Entry struct {
@@ -19,22 +22,55 @@ type Entry struct {
 	State byte // 'Z' for a zombie
 }
 
-// Table is a snapshot of the process table, by pid.
-type Table map[int]Entry
+// Table is a snapshot of the process table, indexed once by parent and by
+// process group so that finding one tree's members costs its size, not
+// the table's: the sampler walks every app's tree from one snapshot.
+// A Table is never changed after it is made.
+type Table struct {
+	procs    map[int]Entry
+	children map[int][]int
+	groups   map[int][]int
+}
+
+// NewTable indexes entries.
+func NewTable(entries map[int]Entry) Table {
+	t := Table{procs: entries, children: make(map[int][]int, len(entries)), groups: map[int][]int{}}
+	for pid, e := range entries {
+		t.children[e.PPid] = append(t.children[e.PPid], pid)
+		t.groups[e.Pgid] = append(t.groups[e.Pgid], pid)
+	}
+	return t
+}
+
+// Valid reports whether t was made (the zero Table is not).
+func (t Table) Valid() bool { return t.procs != nil }
+
+// Get returns pid's entry.
+func (t Table) Get(pid int) (Entry, bool) {
+	e, ok := t.procs[pid]
+	return e, ok
+}
+
+// All yields every entry.
+func (t Table) All() iter.Seq2[int, Entry] {
+	return func(yield func(int, Entry) bool) {
+		for pid, e := range t.procs {
+			if !yield(pid, e) {
+				return
+			}
+		}
+	}
+}
 
 // Descendants returns the pids below root (root excluded), parents first.
 func (t Table) Descendants(root int) []int {
-	children := make(map[int][]int, len(t))
-	for _, e := range t {
-		children[e.PPid] = append(children[e.PPid], e.Pid)
-	}
 	var out []int
 	queue := []int{root}
 	seen := map[int]bool{root: true}
 	for len(queue) > 0 {
 		p := queue[0]
 		queue = queue[1:]
-		for _, c := range children[p] {
+		for _, c := range t.children[p] {
 			if !seen[c] {
 				seen[c] = true
 				out = append(out, c)
@@ -47,11 +83,5 @@ func (t Table) Descendants(root int) []int {
 
 // Group returns the pids whose process group is pgid.
 func (t Table) Group(pgid int) []int {
-	var out []int
-	for _, e := range t {
-		if e.Pgid == pgid {
-			out = append(out, e.Pid)
-		}
-	}
-	return out
+	return t.groups[pgid]
 }

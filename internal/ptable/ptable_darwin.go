@@ -13,9 +13,9 @@ import (
 func Snapshot() (Table, error) {
 	procs, err := unix.SysctlKinfoProcSlice("kern.proc.all")
 	if err != nil {
-		return nil, fmt.Errorf("read process table: %w", err)
+		return Table{}, fmt.Errorf("read process table: %w", err)
 	}
-	t := make(Table, len(procs))
+	t := make(map[int]Entry, len(procs))
 	for _, p := range procs {
 		e := Entry{
 			Pid:   int(p.Proc.P_pid),
@@ -30,7 +30,7 @@ func Snapshot() (Table, error) {
 		e.Sid = e.Pgid
 		t[e.Pid] = e
 	}
-	return t, nil
+	return NewTable(t), nil
 }
 
 // Read reads one process; an error means it is gone.

@@ -17,14 +17,14 @@ const clockTicks = 100
 func Snapshot() (Table, error) {
 	d, err := os.Open("/proc")
 	if err != nil {
-		return nil, fmt.Errorf("read process table: %w", err)
+		return Table{}, fmt.Errorf("read process table: %w", err)
 	}
 	defer d.Close()
 	names, err := d.Readdirnames(-1)
 	if err != nil {
-		return nil, fmt.Errorf("read process table: %w", err)
+		return Table{}, fmt.Errorf("read process table: %w", err)
 	}
-	t := make(Table, len(names))
+	t := make(map[int]Entry, len(names))
 	for _, n := range names {
 		pid, err := strconv.Atoi(n)
 		if err != nil {
@@ -34,7 +34,7 @@ func Snapshot() (Table, error) {
 			t[pid] = e
 		}
 	}
-	return t, nil
+	return NewTable(t), nil
 }
 
 // Read reads one process; an error means it is gone (or never was).
