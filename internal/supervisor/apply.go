@@ -175,15 +175,17 @@ func (s *Supervisor) reloadInto(a *spec.App, parallel int) ([]string, error) {
 	}
 	prev := cur.rec
 	r := spec.Record{App: a, Desired: spec.DesiredRunning, Created: prev.Created}
+	s.mu.Unlock()
+	// Bound and stored outside the supervisor's lock; Apply holds the
+	// app's op lock.
 	if err := s.bind([]*spec.App{a}); err != nil {
-		s.mu.Unlock()
 		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	if err := s.store.PutApps(r); err != nil {
-		s.mu.Unlock()
 		s.socks.Release(a.Name, prev.App.Listen)
 		return nil, fmt.Errorf("store: %w", err)
 	}
+	s.mu.Lock()
 	cur.rec = r
 	have := len(cur.instances)
 	s.mu.Unlock()
@@ -192,13 +194,17 @@ func (s *Supervisor) reloadInto(a *spec.App, parallel int) ([]string, error) {
 	if err != nil {
 		s.mu.Lock()
 		restored := false
+		var back spec.Record
 		if cur, ok := s.apps[a.Name]; ok && cur.rec.App == a {
 			cur.rec.App, restored = prev.App, true
-			if perr := s.store.PutApps(cur.rec); perr != nil {
+			back = cur.rec
+		}
+		s.mu.Unlock()
+		if restored {
+			if perr := s.store.PutApps(back); perr != nil {
 				err = errors.Join(err, fmt.Errorf("store: %w", perr))
 			}
 		}
-		s.mu.Unlock()
 		if restored { // else the app changed meanwhile and owns its sockets
 			s.socks.Release(a.Name, prev.App.Listen)
 		}

@@ -333,8 +333,12 @@ func (s *Supervisor) add(apps []*spec.App, replace bool) error {
 		}
 		seen[a.Name] = true
 	}
+	// The caller holds these apps' op locks, so no other command changes
+	// them while the sockets are bound and the store written, which
+	// happen outside the supervisor's lock (a List never waits on them).
 	s.mu.Lock()
 	var recs []spec.Record
+	existed := map[string]bool{}
 	for _, a := range apps {
 		old, ok := s.apps[a.Name]
 		if ok && !replace {
@@ -343,18 +347,17 @@ func (s *Supervisor) add(apps []*spec.App, replace bool) error {
 		}
 		created := time.Now()
 		if ok {
-			created = old.rec.Created
+			created, existed[a.Name] = old.rec.Created, true
 		}
 		recs = append(recs, spec.Record{App: a, Desired: spec.DesiredRunning, Created: created})
 	}
+	s.mu.Unlock()
 	if err := s.bind(apps); err != nil {
-		s.mu.Unlock()
 		return fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	if err := s.store.PutApps(recs...); err != nil {
-		s.mu.Unlock()
 		for _, a := range apps {
-			if _, existed := s.apps[a.Name]; !existed {
+			if !existed[a.Name] {
 				s.socks.Release(a.Name, nil)
 			}
 		}
@@ -362,6 +365,7 @@ func (s *Supervisor) add(apps []*spec.App, replace bool) error {
 	}
 	// New instances are made under the lock; old ones of a replaced app
 	// are ended after it, before the new ones start.
+	s.mu.Lock()
 	var toStart, toRestart, toQuit []*instance
 	for _, r := range recs {
 		ins := s.makeInstances(r.App)
@@ -566,18 +570,19 @@ func (s *Supervisor) updateCallerEnv(ts []target, env map[string]string) error {
 		r.App.CallerEnv = env
 		recs = append(recs, r)
 	}
+	s.mu.Unlock()
 	apps := make([]*spec.App, len(recs))
 	for i, r := range recs {
 		apps[i] = r.App
 	}
 	if err := Check(apps, s.limits); err != nil {
-		s.mu.Unlock()
 		return fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
+	// Outside the supervisor's lock; the caller holds the op locks.
 	if err := s.store.PutApps(recs...); err != nil {
-		s.mu.Unlock()
 		return fmt.Errorf("store: %w", err)
 	}
+	s.mu.Lock()
 	var ins []*instance
 	for i, t := range ts {
 		t.app.rec = recs[i]
@@ -716,10 +721,13 @@ func (s *Supervisor) scale(name string, n int) error {
 	r := a.rec
 	r.App = r.App.Clone()
 	r.App.Instances = n
+	s.mu.Unlock()
+	// Stored outside the supervisor's lock; the app's op lock keeps
+	// other commands off it meanwhile.
 	if err := s.store.PutApps(r); err != nil {
-		s.mu.Unlock()
 		return fmt.Errorf("store: %w", err)
 	}
+	s.mu.Lock()
 	a.rec = r
 	old := a.instances
 	var added, removed []*instance
