@@ -57,6 +57,8 @@ var rooms = map[string][]string{
 	"pkg/tend":            nil,
 	"examples/cluster/go": {"pkg/tend"},
 	"bench/burst":         nil,
+	"bench/timeit":        nil,
+	"bench/hello":         nil,
 	"internal/testutil":   {"pkg/tend"},
 	"internal/deps":       nil,
 }
