@@ -143,6 +143,7 @@ list_cmd() {
 	sup) echo supervisorctl -c "$work/sup/supervisord.conf" status ;;
 	esac
 }
+list_name() { case $1 in tend) echo "tend ls --json" ;; pm2) echo "pm2 jlist" ;; sup) echo "supervisorctl status" ;; esac; }
 name() { case $1 in tend) echo tend ;; pm2) echo "pm2 $(pm2 --version 2>/dev/null | tail -1)" ;; sup) echo "supervisord $(supervisord --version)" ;; esac; }
 
 # --- a phase: N apps ---------------------------------------------------------
@@ -161,7 +162,7 @@ phase() {
 	for t in "${tools[@]}"; do
 		pid=$(daemon_pid "$t")
 		# shellcheck disable=SC2046
-		say "$(name "$t"), $n apps: start until running ${start_ms[$t]} ms; $(list_cmd "$t" | cut -d' ' -f1-2) median/p95 $(timeit "$RUNS" $(list_cmd "$t") | awk '{print $1 " / " $2}') ms; daemon RSS $(rss "$pid") MB after 3 s"
+		say "$(name "$t"), $n apps: start until running ${start_ms[$t]} ms; $(list_name "$t") median/p95 $(timeit "$RUNS" $(list_cmd "$t") | awk '{print $1 " / " $2}') ms; daemon RSS $(rss "$pid") MB after 3 s"
 	done
 	local c0=() c1=()
 	for t in "${tools[@]}"; do c0+=("$(cpu "$(daemon_pid "$t")")"); done
@@ -233,7 +234,9 @@ say "tend: crash → next start median/p95 $g ms ($CRASHES restarts)"
 for t in "${peers[@]}"; do
 	f=$work/crash-$t.txt
 	case $t in
-	pm2) pm2 start "$work/crash.sh" --name crash --interpreter none --min-uptime 100 --max-restarts 100000 -- "$f" >/dev/null ;;
+	pm2)
+		printf '{"apps": [{"name": "crash", "script": "%s", "args": "%s", "interpreter": "none", "min_uptime": 100, "max_restarts": 100000, "restart_delay": 0, "autorestart": true}]}' "$work/crash.sh" "$f" >"$work/crash.json"
+		pm2 start "$work/crash.json" >/dev/null ;;
 	sup) printf '[program:crash]\ncommand=%s %s\nstartsecs=0\nautorestart=true\n' "$work/crash.sh" "$f" >"$work/sup/conf.d/crash.conf"; sctl update >/dev/null ;;
 	esac
 	wait_for 900 crash_until "$f" $((CRASHES + 1))
