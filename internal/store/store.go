@@ -70,10 +70,20 @@ func (s *Store) Close() error {
 }
 
 // PutApps writes records in one transaction.
-func (s *Store) PutApps(recs ...spec.Record) error {
+func (s *Store) PutApps(recs ...spec.Record) error { return s.Update(recs, nil) }
+
+// DeleteApps removes apps in one transaction.
+func (s *Store) DeleteApps(names ...string) error { return s.Update(nil, names) }
+
+// Update writes puts and removes deletes in one transaction (one fsync):
+// a command that changes several apps (apply) changes them together.
+func (s *Store) Update(puts []spec.Record, deletes []string) error {
+	if len(puts) == 0 && len(deletes) == 0 {
+		return nil
+	}
 	return s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketApps)
-		for _, r := range recs {
+		for _, r := range puts {
 			v, err := json.Marshal(r)
 			if err != nil {
 				return err
@@ -82,15 +92,7 @@ func (s *Store) PutApps(recs ...spec.Record) error {
 				return err
 			}
 		}
-		return nil
-	})
-}
-
-// DeleteApps removes apps in one transaction.
-func (s *Store) DeleteApps(names ...string) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketApps)
-		for _, n := range names {
+		for _, n := range deletes {
 			if err := b.Delete([]byte(n)); err != nil {
 				return err
 			}

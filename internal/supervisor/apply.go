@@ -127,6 +127,8 @@ func (s *Supervisor) Apply(apps []*spec.App, source string, mode ApplyMode) ([]C
 	var add, replace []*spec.App
 	var reload []int // indexes in plan
 	var errs []error
+	// One transaction for the whole plan, at its end (see writes).
+	w := &batch{}
 	for i, c := range plan {
 		switch c.Action {
 		case "added":
@@ -139,26 +141,29 @@ func (s *Supervisor) Apply(apps []*spec.App, source string, mode ApplyMode) ([]C
 				replace = append(replace, byName[c.App]) // stop, then start with the file's spec
 			}
 		case "removed":
-			errs = append(errs, s.delete(c.App))
+			errs = append(errs, s.delete(c.App, w))
 		}
 	}
 	if len(add) > 0 {
-		errs = append(errs, s.add(add, false))
+		errs = append(errs, s.add(add, false, w))
 	}
 	if len(replace) > 0 {
-		errs = append(errs, s.add(replace, true))
+		errs = append(errs, s.add(replace, true, w))
 	}
 	for _, i := range reload {
 		var warnings []string
 		var err error
 		if plan[i].Action == "changed" {
-			warnings, err = s.reloadInto(byName[plan[i].App], mode.Parallel)
+			warnings, err = s.reloadInto(byName[plan[i].App], mode.Parallel, w)
 		} else {
-			warnings, err = s.reload(plan[i].App, mode.Parallel)
+			warnings, err = s.reload(plan[i].App, mode.Parallel, w)
 		}
 		plan[i].Warning = strings.Join(warnings, "; ")
 		errs = append(errs, err)
 	}
+	// Should the commit fail, the apps run as the plan says until the
+	// daemon restarts, which brings back the store's state from before.
+	errs = append(errs, w.commit(s.store))
 	return plan, errors.Join(errs...)
 }
 
@@ -166,7 +171,7 @@ func (s *Supervisor) Apply(apps []*spec.App, source string, mode ApplyMode) ([]C
 // (DESIGN §9), then scales it to a's instance count. If a new instance
 // fails, the old generation keeps serving and the app keeps its old spec,
 // so the next apply tries again.
-func (s *Supervisor) reloadInto(a *spec.App, parallel int) ([]string, error) {
+func (s *Supervisor) reloadInto(a *spec.App, parallel int, w writes) ([]string, error) {
 	s.mu.Lock()
 	cur, ok := s.apps[a.Name]
 	if !ok {
@@ -181,16 +186,16 @@ func (s *Supervisor) reloadInto(a *spec.App, parallel int) ([]string, error) {
 	if err := s.bind([]*spec.App{a}); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
-	if err := s.store.PutApps(r); err != nil {
+	if err := w.put(r); err != nil {
 		s.socks.Release(a.Name, prev.App.Listen)
-		return nil, fmt.Errorf("store: %w", err)
+		return nil, err
 	}
 	s.mu.Lock()
 	cur.rec = r
 	have := len(cur.instances)
 	s.mu.Unlock()
 
-	warnings, err := s.reload(a.Name, parallel)
+	warnings, err := s.reload(a.Name, parallel, w)
 	if err != nil {
 		s.mu.Lock()
 		restored := false
@@ -201,8 +206,8 @@ func (s *Supervisor) reloadInto(a *spec.App, parallel int) ([]string, error) {
 		}
 		s.mu.Unlock()
 		if restored {
-			if perr := s.store.PutApps(back); perr != nil {
-				err = errors.Join(err, fmt.Errorf("store: %w", perr))
+			if perr := w.put(back); perr != nil {
+				err = errors.Join(err, perr)
 			}
 		}
 		if restored { // else the app changed meanwhile and owns its sockets
@@ -211,7 +216,7 @@ func (s *Supervisor) reloadInto(a *spec.App, parallel int) ([]string, error) {
 		return warnings, fmt.Errorf("%w; %s keeps its old spec: fix it and run the command again", err, a.Name)
 	}
 	if a.Instances != have {
-		if err := s.scale(a.Name, a.Instances); err != nil {
+		if err := s.scale(a.Name, a.Instances, w); err != nil {
 			return warnings, err
 		}
 	}

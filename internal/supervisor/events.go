@@ -11,6 +11,8 @@ import (
 type Store interface {
 	PutApps(recs ...spec.Record) error
 	DeleteApps(names ...string) error
+	// Update writes puts and deletes in one transaction.
+	Update(puts []spec.Record, deletes []string) error
 	Apps() ([]spec.Record, error)
 	AddEvent(e spec.Event)
 }

@@ -31,6 +31,14 @@ func (m *MemStore) PutApps(recs ...spec.Record) error {
 	return nil
 }
 
+// Update implements Store.
+func (m *MemStore) Update(puts []spec.Record, deletes []string) error {
+	if err := m.PutApps(puts...); err != nil {
+		return err
+	}
+	return m.DeleteApps(deletes...)
+}
+
 // DeleteApps implements Store.
 func (m *MemStore) DeleteApps(names ...string) error {
 	m.mu.Lock()

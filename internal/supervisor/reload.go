@@ -20,10 +20,10 @@ import (
 // when tend cannot promise zero downtime.
 func (s *Supervisor) Reload(t string, parallel int) (warnings []string, err error) {
 	defer s.lockTarget(t)()
-	return s.reload(t, parallel)
+	return s.reload(t, parallel, direct{s.store})
 }
 
-func (s *Supervisor) reload(t string, parallel int) (warnings []string, err error) {
+func (s *Supervisor) reload(t string, parallel int, w writes) (warnings []string, err error) {
 	ts, err := s.resolve(t)
 	if err != nil {
 		return nil, err
@@ -31,7 +31,7 @@ func (s *Supervisor) reload(t string, parallel int) (warnings []string, err erro
 	if err := s.runnable(ts); err != nil {
 		return nil, err
 	}
-	if err := s.setDesired(ts, spec.DesiredRunning); err != nil {
+	if err := s.setDesired(ts, spec.DesiredRunning, w); err != nil {
 		return nil, err
 	}
 	parallel = max(parallel, 1)

@@ -18,6 +18,7 @@ import (
 // them.
 type slowStore struct {
 	MemStore
+	delay  time.Duration
 	writes atomic.Int64
 }
 
@@ -25,14 +26,45 @@ const writeDelay = 300 * time.Millisecond
 
 func (s *slowStore) PutApps(recs ...spec.Record) error {
 	s.writes.Add(1)
-	time.Sleep(writeDelay)
+	time.Sleep(s.delay)
 	return s.MemStore.PutApps(recs...)
 }
 
 func (s *slowStore) DeleteApps(names ...string) error {
 	s.writes.Add(1)
-	time.Sleep(writeDelay)
+	time.Sleep(s.delay)
 	return s.MemStore.DeleteApps(names...)
+}
+
+func (s *slowStore) Update(puts []spec.Record, deletes []string) error {
+	s.writes.Add(1)
+	time.Sleep(s.delay)
+	return s.MemStore.Update(puts, deletes)
+}
+
+// newSlowSup is a supervisor over a slowStore.
+func newSlowSup(t *testing.T, delay time.Duration) (*Supervisor, *slowStore) {
+	t.Helper()
+	sp, err := proc.NewSpawner()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &slowStore{delay: delay}
+	s := New(Config{Home: t.TempDir(), Store: st, Spawner: sp})
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := s.Shutdown(ctx); err != nil {
+			t.Error(err)
+		}
+		sp.Close()
+	})
+	return s, st
+}
+
+func sleeper(name string) *spec.App {
+	mu := spec.Duration(50 * time.Millisecond)
+	return &spec.App{Name: name, Script: "sleep", Args: []string{"600"}, MinUptime: &mu}
 }
 
 // TestListIsNotHeldUpByTheStore: `ls` (List) is never held up by a store
@@ -44,23 +76,7 @@ func (s *slowStore) DeleteApps(names ...string) error {
 // just-started trees, 10 ms here alone, up to 90 ms under -race or beside
 // a loaded CI run; the 20 ms is a benchmark's figure.
 func TestListIsNotHeldUpByTheStore(t *testing.T) {
-	sp, err := proc.NewSpawner()
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := &slowStore{}
-	s := New(Config{Home: t.TempDir(), Store: st, Spawner: sp})
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := s.Shutdown(ctx); err != nil {
-			t.Error(err)
-		}
-		sp.Close()
-	})
-	sleeper := func(name string) *spec.App {
-		return &spec.App{Name: name, Script: "sleep", Args: []string{"600"}}
-	}
+	s, st := newSlowSup(t, writeDelay)
 	if err := s.Add([]*spec.App{sleeper("x")}, false); err != nil {
 		t.Fatal(err)
 	}
@@ -115,5 +131,57 @@ func TestListIsNotHeldUpByTheStore(t *testing.T) {
 		len(lat), st.writes.Load(), writeDelay, lat[len(lat)/2], p99, lat[len(lat)-1])
 	if bar := writeDelay / 2; p99 > bar {
 		t.Errorf("List p99 %s beside a slow store; want under %s (the supervisor's lock is held across a write)", p99, bar)
+	}
+}
+
+// TestApplyWritesOnce: an apply is one store transaction whatever its
+// plan (issue 11: apply, reload FILE and scale wrote up to four times):
+// a restart, a removal and an addition; then a reload of the file that
+// also scales an app. The store then holds what the supervisor does.
+func TestApplyWritesOnce(t *testing.T) {
+	s, st := newSlowSup(t, 0)
+	const src = "/eco.yaml"
+	file := func(apps ...*spec.App) []*spec.App {
+		for _, a := range apps {
+			a.Source = src
+		}
+		return apps
+	}
+	if _, err := s.Apply(file(sleeper("a"), sleeper("b"), sleeper("c")), src, ApplyMode{}); err != nil {
+		t.Fatal(err)
+	}
+	changed := sleeper("a")
+	changed.Env = map[string]string{"V": "2"}
+	st.writes.Store(0)
+	plan, err := s.Apply(file(changed, sleeper("c"), sleeper("d")), src, ApplyMode{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := st.writes.Load(); n != 1 {
+		t.Errorf("apply of %+v: %d store writes; want 1", plan, n)
+	}
+	scaled := sleeper("a")
+	scaled.Env, scaled.Instances = map[string]string{"V": "3"}, 2
+	st.writes.Store(0)
+	plan, err = s.Apply(file(scaled, sleeper("c"), sleeper("d")), src, ApplyMode{Every: "reload"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := st.writes.Load(); n != 1 {
+		t.Errorf("reload of the file, %+v: %d store writes; want 1", plan, n)
+	}
+	recs, _ := st.Apps()
+	var got []string
+	for _, r := range recs {
+		got = append(got, fmt.Sprintf("%s×%d %s %s", r.App.Name, r.App.Instances, r.App.Env["V"], r.Desired))
+	}
+	slices.Sort(got)
+	var want []string
+	for _, a := range s.List() {
+		want = append(want, fmt.Sprintf("%s×%d %s %s", a.Record.App.Name, a.Record.App.Instances, a.Record.App.Env["V"], a.Record.Desired))
+	}
+	slices.Sort(want)
+	if !slices.Equal(got, want) || len(got) != 3 {
+		t.Errorf("stored %q; the supervisor has %q", got, want)
 	}
 }

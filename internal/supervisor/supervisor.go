@@ -316,10 +316,10 @@ func credential(a *spec.App) (*syscall.Credential, string) {
 // an existing app of the same name gets the new spec and is restarted.
 func (s *Supervisor) Add(apps []*spec.App, replace bool) error {
 	defer s.lockApps(apps)()
-	return s.add(apps, replace)
+	return s.add(apps, replace, direct{s.store})
 }
 
-func (s *Supervisor) add(apps []*spec.App, replace bool) error {
+func (s *Supervisor) add(apps []*spec.App, replace bool, w writes) error {
 	for _, a := range apps {
 		a.Canonicalize()
 	}
@@ -355,13 +355,13 @@ func (s *Supervisor) add(apps []*spec.App, replace bool) error {
 	if err := s.bind(apps); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
-	if err := s.store.PutApps(recs...); err != nil {
+	if err := w.put(recs...); err != nil {
 		for _, a := range apps {
 			if !existed[a.Name] {
 				s.socks.Release(a.Name, nil)
 			}
 		}
-		return fmt.Errorf("store: %w", err)
+		return err
 	}
 	// New instances are made under the lock; old ones of a replaced app
 	// are ended after it, before the new ones start.
@@ -468,7 +468,7 @@ func (s *Supervisor) sortedApps() []*app {
 // setDesired stores the desired state of whole apps addressed by ts.
 // The caller holds the apps' op locks, so no other command changes them
 // meanwhile; the store is written outside mu.
-func (s *Supervisor) setDesired(ts []target, d spec.Desired) error {
+func (s *Supervisor) setDesired(ts []target, d spec.Desired, w writes) error {
 	s.mu.Lock()
 	var recs []spec.Record
 	var apps []*app
@@ -482,8 +482,8 @@ func (s *Supervisor) setDesired(ts []target, d spec.Desired) error {
 		apps = append(apps, t.app)
 	}
 	s.mu.Unlock()
-	if err := s.store.PutApps(recs...); err != nil {
-		return fmt.Errorf("store: %w", err)
+	if err := w.put(recs...); err != nil {
+		return err
 	}
 	s.mu.Lock()
 	for i, a := range apps {
@@ -508,7 +508,7 @@ func (s *Supervisor) Stop(t string) error {
 	if err != nil {
 		return err
 	}
-	if err := s.setDesired(ts, spec.DesiredStopped); err != nil {
+	if err := s.setDesired(ts, spec.DesiredStopped, direct{s.store}); err != nil {
 		return err
 	}
 	return each(allInstances(ts), command{kind: cmdStop, why: "stopped by tend stop"})
@@ -524,7 +524,7 @@ func (s *Supervisor) StartExisting(t string) error {
 	if err := s.runnable(ts); err != nil {
 		return err
 	}
-	if err := s.setDesired(ts, spec.DesiredRunning); err != nil {
+	if err := s.setDesired(ts, spec.DesiredRunning, direct{s.store}); err != nil {
 		return err
 	}
 	var errs []error
@@ -553,7 +553,7 @@ func (s *Supervisor) Restart(t string, callerEnv map[string]string) error {
 			return err
 		}
 	}
-	if err := s.setDesired(ts, spec.DesiredRunning); err != nil {
+	if err := s.setDesired(ts, spec.DesiredRunning, direct{s.store}); err != nil {
 		return err
 	}
 	return each(allInstances(ts), command{kind: cmdRestart, why: "restarted by tend restart"})
@@ -617,10 +617,10 @@ func (s *Supervisor) Delete(t string) error {
 		return fmt.Errorf("delete %s: delete takes an app, not an instance; use `tend stop %s`", t, t)
 	}
 	defer s.lockTarget(t)()
-	return s.delete(t)
+	return s.delete(t, direct{s.store})
 }
 
-func (s *Supervisor) delete(t string) error {
+func (s *Supervisor) delete(t string, w writes) error {
 	ts, err := s.resolve(t)
 	if err != nil {
 		return err
@@ -629,8 +629,8 @@ func (s *Supervisor) delete(t string) error {
 	for i, t := range ts {
 		names[i] = t.app.rec.App.Name
 	}
-	if err := s.store.DeleteApps(names...); err != nil {
-		return fmt.Errorf("store: %w", err)
+	if err := w.del(names...); err != nil {
+		return err
 	}
 	s.mu.Lock()
 	for _, n := range names {
@@ -697,10 +697,10 @@ func (s *Supervisor) FlushLogs(name string, id int) error {
 // and go. The count is stored.
 func (s *Supervisor) Scale(name string, n int) error {
 	defer s.ops.lock([]string{name})()
-	return s.scale(name, n)
+	return s.scale(name, n, direct{s.store})
 }
 
-func (s *Supervisor) scale(name string, n int) error {
+func (s *Supervisor) scale(name string, n int, w writes) error {
 	if n < 1 {
 		return fmt.Errorf("%w: scale %s %d: want 1 or more instances; `tend stop %s` stops them all", ErrInvalid, name, n, name)
 	}
@@ -724,8 +724,8 @@ func (s *Supervisor) scale(name string, n int) error {
 	s.mu.Unlock()
 	// Stored outside the supervisor's lock; the app's op lock keeps
 	// other commands off it meanwhile.
-	if err := s.store.PutApps(r); err != nil {
-		return fmt.Errorf("store: %w", err)
+	if err := w.put(r); err != nil {
+		return err
 	}
 	s.mu.Lock()
 	a.rec = r
