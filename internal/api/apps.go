@@ -2,7 +2,6 @@ package api
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -100,46 +99,81 @@ func (s *Server) deleteApp(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, struct{}{})
 }
 
-func (s *Server) actApp(w http.ResponseWriter, r *http.Request) error {
-	t := r.PathValue("target")
-	var req apitype.ActionRequest
-	if r.ContentLength != 0 {
-		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-			return badRequest("%s: %v", r.PathValue("action"), err)
+// action is a handler for POST /v1/apps/{target}/<action>: it carries
+// the action out on target and returns warnings.
+type action func(target string, req apitype.ActionRequest) ([]string, error)
+
+// act decodes the request, runs do, and answers with the instances the
+// action touched.
+func (s *Server) act(name string, do action) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		t := r.PathValue("target")
+		var req apitype.ActionRequest
+		if r.ContentLength != 0 {
+			if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+				return badRequest("%s: %v", name, err)
+			}
 		}
-	}
-	var err error
-	switch action := r.PathValue("action"); action {
-	case "start":
-		err = s.Sup.StartExisting(t)
-	case "stop":
-		err = s.Sup.Stop(t)
-	case "restart":
-		err = s.Sup.Restart(t, req.CallerEnv)
-	case "scale":
-		err = s.Sup.Scale(t, req.Instances)
-	case "reload":
-		warnings, err := s.Sup.Reload(t, req.Parallel)
+		warnings, err := do(t, req)
 		if err != nil {
 			return err
 		}
-		return writeJSON(w, apitype.ReloadResult{Warnings: warnings})
-	case "send":
-		err = s.Sup.Send(t, req.Message)
-	case "signal":
-		sig, perr := spec.ParseSignal(req.Signal)
-		if perr != nil {
-			return badRequest("%v", perr)
+		return writeJSON(w, apitype.ActionResult{Instances: s.touched(t), Warnings: warnings})
+	}
+}
+
+// touched lists the instances of target: all, an app, or app:N.
+func (s *Server) touched(target string) []apitype.Instance {
+	name, id, one := strings.Cut(target, ":")
+	now := time.Now()
+	out := []apitype.Instance{}
+	for _, a := range s.Sup.List() {
+		if target != "all" && a.Record.App.Name != name {
+			continue
 		}
-		err = s.Sup.Signal(t, sig)
-	default:
-		return &apiError{http.StatusNotFound, apitype.CodeNotFound,
-			fmt.Sprintf("no action %q; want one of start, stop, restart, reload, scale, signal, send", strings.ToLower(action))}
+		for _, v := range a.Instances {
+			if one && strconv.Itoa(v.Instance) != id {
+				continue
+			}
+			out = append(out, instanceOf(a.Record.App.Name, v, now))
+		}
 	}
+	return out
+}
+
+func (s *Server) startApp(t string, _ apitype.ActionRequest) ([]string, error) {
+	return nil, s.Sup.StartExisting(t)
+}
+
+func (s *Server) stopApp(t string, _ apitype.ActionRequest) ([]string, error) {
+	return nil, s.Sup.Stop(t)
+}
+
+func (s *Server) restartApp(t string, req apitype.ActionRequest) ([]string, error) {
+	return nil, s.Sup.Restart(t, req.CallerEnv)
+}
+
+func (s *Server) reloadApp(t string, req apitype.ActionRequest) ([]string, error) {
+	return s.Sup.Reload(t, req.Parallel)
+}
+
+func (s *Server) scaleApp(t string, req apitype.ActionRequest) ([]string, error) {
+	if req.Relative {
+		return nil, s.Sup.ScaleBy(t, req.Instances)
+	}
+	return nil, s.Sup.Scale(t, req.Instances)
+}
+
+func (s *Server) sendApp(t string, req apitype.ActionRequest) ([]string, error) {
+	return nil, s.Sup.Send(t, req.Message)
+}
+
+func (s *Server) signalApp(t string, req apitype.ActionRequest) ([]string, error) {
+	sig, err := spec.ParseSignal(req.Signal)
 	if err != nil {
-		return err
+		return nil, badRequest("%v", err)
 	}
-	return writeJSON(w, struct{}{})
+	return nil, s.Sup.Signal(t, sig)
 }
 
 func (s *Server) apply(w http.ResponseWriter, r *http.Request) error {

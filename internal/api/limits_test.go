@@ -120,7 +120,7 @@ func TestPanicIsAnsweredAndLogged(t *testing.T) {
 		var ids []int
 		_ = ids[len(r.URL.Path)] // the kind of bug found in Supervisor.Get
 		return nil
-	})
+	}, checkPeerOf)
 	req := httptest.NewRequest("POST", "/v1/apps/x/stop", nil)
 	req = req.WithContext(context.WithValue(req.Context(), peerKey{}, peer{uid: os.Getuid()}))
 	rec := httptest.NewRecorder()

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/tend-pm/tend/internal/apitype"
@@ -36,35 +38,99 @@ type Server struct {
 
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
-// routes is the one route table.
-func (s *Server) routes() map[string]handlerFunc {
-	return map[string]handlerFunc{
-		"GET /v1/version":                 s.getVersion,
-		"GET /v1/apps":                    s.listApps,
-		"POST /v1/apps":                   s.startApps,
-		"GET /v1/apps/{name}":             s.getApp,
-		"DELETE /v1/apps/{target}":        s.deleteApp,
-		"POST /v1/apps/{target}/{action}": s.actApp,
-		"GET /v1/specs":                   s.getSpecs,
-		"POST /v1/apply":                  s.apply,
-		"GET /v1/logs":                    s.getLogs,
-		"DELETE /v1/logs":                 s.flushLogs,
-		"POST /v1/logs/reopen":            s.reopenLogs,
-		"GET /v1/events":                  s.getEvents,
-		"POST /v1/daemon/stop":            s.stopDaemon,
+// access says who may call a route. On the local socket the owner (the
+// daemon's user or root, by peer credentials) may call every route; a
+// TCP listener (the metrics and the web dashboard, to come) serves the
+// read routes to a client with the token, and nothing else.
+type access int
+
+const (
+	ownerOnly access = iota // changes something, or shows secrets
+	readOnly                // reads; secrets always masked off the local socket
+)
+
+type route struct {
+	pattern string
+	access  access
+	h       handlerFunc
+}
+
+// routes is the one route table: one route per action.
+func (s *Server) routes() []route {
+	return []route{
+		{"GET /v1/version", readOnly, s.getVersion},
+		{"GET /v1/apps", readOnly, s.listApps},
+		{"POST /v1/apps", ownerOnly, s.startApps},
+		{"GET /v1/apps/{name}", readOnly, s.getApp},
+		{"DELETE /v1/apps/{target}", ownerOnly, s.deleteApp},
+		{"POST /v1/apps/{target}/start", ownerOnly, s.act("start", s.startApp)},
+		{"POST /v1/apps/{target}/stop", ownerOnly, s.act("stop", s.stopApp)},
+		{"POST /v1/apps/{target}/restart", ownerOnly, s.act("restart", s.restartApp)},
+		{"POST /v1/apps/{target}/reload", ownerOnly, s.act("reload", s.reloadApp)},
+		{"POST /v1/apps/{target}/scale", ownerOnly, s.act("scale", s.scaleApp)},
+		{"POST /v1/apps/{target}/send", ownerOnly, s.act("send", s.sendApp)},
+		{"POST /v1/apps/{target}/signal", ownerOnly, s.act("signal", s.signalApp)},
+		{"POST /v1/apps/{target}/{action}", ownerOnly, noAction},
+		{"GET /v1/specs", ownerOnly, s.getSpecs},
+		{"POST /v1/apply", ownerOnly, s.apply},
+		{"GET /v1/logs", readOnly, s.getLogs},
+		{"DELETE /v1/logs", ownerOnly, s.flushLogs},
+		{"POST /v1/logs/reopen", ownerOnly, s.reopenLogs},
+		{"GET /v1/events", readOnly, s.getEvents},
+		{"POST /v1/daemon/stop", ownerOnly, s.stopDaemon},
 	}
 }
 
-// Handler returns the API with access control.
+func noAction(w http.ResponseWriter, r *http.Request) error {
+	return &apiError{http.StatusNotFound, apitype.CodeNotFound,
+		fmt.Sprintf("no action %q; want one of start, stop, restart, reload, scale, signal, send", strings.ToLower(r.PathValue("action")))}
+}
+
+// Handler returns the API for the local socket: every route, to the
+// owner.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	for pattern, h := range s.routes() {
-		mux.Handle(pattern, s.wrap(h))
+	for _, rt := range s.routes() {
+		mux.Handle(rt.pattern, s.wrap(rt.h, checkPeerOf))
 	}
-	mux.Handle("/", s.wrap(func(w http.ResponseWriter, r *http.Request) error {
-		return &apiError{http.StatusNotFound, apitype.CodeNotFound, fmt.Sprintf("no route %s %s", r.Method, r.URL.Path)}
-	}))
+	mux.Handle("/", s.wrap(notFound, checkPeerOf))
 	return mux
+}
+
+// ReadOnlyHandler returns the API for a TCP listener: the read routes
+// only, each to a client that sends token as "Authorization: Bearer",
+// with secrets masked whatever the query says. The other routes answer
+// 403 there, so a client learns they exist but not here.
+func (s *Server) ReadOnlyHandler(token string) http.Handler {
+	check := func(r *http.Request) error {
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || token == "" || subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
+			return errors.New("this listener needs its token: Authorization: Bearer <token>")
+		}
+		return nil
+	}
+	mux := http.NewServeMux()
+	for _, rt := range s.routes() {
+		h := rt.h
+		if rt.access != readOnly {
+			h = func(w http.ResponseWriter, r *http.Request) error {
+				return &apiError{http.StatusForbidden, apitype.CodeForbidden,
+					fmt.Sprintf("%s is served on the local socket only", r.Pattern)}
+			}
+		}
+		mux.Handle(rt.pattern, s.wrap(func(w http.ResponseWriter, r *http.Request) error {
+			q := r.URL.Query()
+			q.Del("secrets")
+			r.URL.RawQuery = q.Encode()
+			return h(w, r)
+		}, check))
+	}
+	mux.Handle("/", s.wrap(notFound, check))
+	return mux
+}
+
+func notFound(w http.ResponseWriter, r *http.Request) error {
+	return &apiError{http.StatusNotFound, apitype.CodeNotFound, fmt.Sprintf("no route %s %s", r.Method, r.URL.Path)}
 }
 
 // Serve serves the API on ln until ctx ends.
@@ -104,11 +170,14 @@ func badRequest(format string, args ...any) error {
 	return &apiError{http.StatusBadRequest, apitype.CodeBadRequest, fmt.Sprintf(format, args...)}
 }
 
-// wrap checks the peer, sets headers, and renders a returned error.
-func (s *Server) wrap(h handlerFunc) http.Handler {
+// checkPeerOf checks the local socket's peer credentials.
+func checkPeerOf(r *http.Request) error { return checkPeer(r.Context()) }
+
+// wrap checks the caller, sets headers, and renders a returned error.
+func (s *Server) wrap(h handlerFunc, allowed func(*http.Request) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set(apitype.HeaderBuild, buildinfo.Build())
-		if err := checkPeer(r.Context()); err != nil {
+		if err := allowed(r); err != nil {
 			s.writeError(w, &apiError{http.StatusForbidden, apitype.CodeForbidden, err.Error()})
 			return
 		}

@@ -90,17 +90,23 @@ type ActionRequest struct {
 	// CallerEnv, on restart, replaces the captured environment of the
 	// apps (restart --update-env).
 	CallerEnv map[string]string `json:"caller_env,omitempty"`
-	// Instances is the new count, on scale.
-	Instances int `json:"instances,omitempty"`
+	// Instances is the new count, on scale; with Relative, the change to
+	// the count, which the daemon applies under the app's lock (scale +2).
+	Instances int  `json:"instances,omitempty"`
+	Relative  bool `json:"relative,omitempty"`
 	// Message is the JSON value to deliver, on send.
 	Message json.RawMessage `json:"message,omitempty"`
 	// Parallel is how many instances a reload replaces at once.
 	Parallel int `json:"parallel,omitempty"`
 }
 
-// ReloadResult is the answer to POST /v1/apps/{target}/reload.
-type ReloadResult struct {
-	Warnings []string `json:"warnings,omitempty"`
+// ActionResult is the answer to an action on apps (start, stop, restart,
+// reload, scale, signal, send): the instances it touched, as after it,
+// so a client need not list again, and warnings (a reload that cannot
+// promise zero downtime).
+type ActionResult struct {
+	Instances []Instance `json:"instances"`
+	Warnings  []string   `json:"warnings,omitempty"`
 }
 
 // Instance is one row of `tend ls`.

@@ -114,13 +114,9 @@ func runStart(cmd *cobra.Command, f startFlags, what string, args []string) erro
 	}
 	if cmd.Flags().NFlag() == 0 && len(args) == 0 && !strings.Contains(what, "/") && !fileExists(what) {
 		// A bare name: start the stopped app of that name, if there is one.
-		err := c.Act(what, "start", apitype.ActionRequest{})
+		res, err := c.Act(what, "start", apitype.ActionRequest{})
 		if err == nil {
-			ins, err := c.List()
-			if err != nil {
-				return err
-			}
-			return report(only(ins, what), false)
+			return report(res.Instances, false)
 		}
 		if ce, ok := errors.AsType[*client.Error](err); !ok || ce.Code != apitype.CodeUnknownApp {
 			return err

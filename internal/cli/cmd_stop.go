@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -31,7 +30,8 @@ func newActionCmd(action, short, done string) *cobra.Command {
 					return everyInFile("restart", args[0], file, 1)
 				}
 				return eachInFile(args[0], file, done, func(c *client.Client, name string) error {
-					return c.Act(name, action, apitype.ActionRequest{})
+					_, err := c.Act(name, action, apitype.ActionRequest{})
+					return err
 				})
 			}
 			if err := file.usedWithout(); err != nil {
@@ -45,16 +45,11 @@ func newActionCmd(action, short, done string) *cobra.Command {
 			if updateEnv {
 				req.CallerEnv = callerEnv()
 			}
-			if err := c.Act(args[0], action, req); err != nil {
-				return err
-			}
-			ins, err := c.List()
+			res, err := c.Act(args[0], action, req)
 			if err != nil {
 				return err
 			}
-			if args[0] != "all" {
-				ins = only(ins, args[0])
-			}
+			ins := res.Instances
 			if asJSON {
 				return printJSON(ins)
 			}
@@ -176,16 +171,8 @@ definition in place.`,
 			if err != nil {
 				return err
 			}
-			ins, err := c.List()
-			if err != nil {
-				return err
-			}
 			fmt.Fprintf(Stdout, "reloaded %s\n", args[0])
-			if args[0] != "all" {
-				name, _, _ := strings.Cut(args[0], ":")
-				ins = only(ins, name)
-			}
-			printTable(ins)
+			printTable(res.Instances)
 			return nil
 		},
 	}
@@ -234,7 +221,7 @@ func newSignalCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := c.Act(args[1], "signal", apitype.ActionRequest{Signal: args[0]}); err != nil {
+			if _, err := c.Act(args[1], "signal", apitype.ActionRequest{Signal: args[0]}); err != nil {
 				return err
 			}
 			fmt.Fprintf(Stdout, "sent %s to %s\n", args[0], args[1])
@@ -259,7 +246,7 @@ func newSendCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := c.Act(args[0], "send", apitype.ActionRequest{Message: json.RawMessage(args[1])}); err != nil {
+			if _, err := c.Act(args[0], "send", apitype.ActionRequest{Message: json.RawMessage(args[1])}); err != nil {
 				return err
 			}
 			fmt.Fprintf(Stdout, "sent to %s\n", args[0])
@@ -280,22 +267,19 @@ func newScaleCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			n, err := scaleTarget(c, args[0], args[1])
+			req, err := scaleRequest(args[0], args[1])
 			if err != nil {
 				return err
 			}
-			if err := c.Act(args[0], "scale", apitype.ActionRequest{Instances: n}); err != nil {
-				return err
-			}
-			ins, err := c.List()
+			res, err := c.Act(args[0], "scale", req)
 			if err != nil {
 				return err
 			}
 			if asJSON {
-				return printJSON(only(ins, args[0]))
+				return printJSON(res.Instances)
 			}
-			fmt.Fprintf(Stdout, "scaled %s to %d\n", args[0], n)
-			printTable(only(ins, args[0]))
+			fmt.Fprintf(Stdout, "scaled %s to %d\n", args[0], len(res.Instances))
+			printTable(res.Instances)
 			return nil
 		},
 	}
@@ -306,17 +290,12 @@ func newScaleCmd() *cobra.Command {
 }
 
 // scaleTarget reads N, +N or -N against the app's current count.
-func scaleTarget(c *client.Client, app, arg string) (int, error) {
+// scaleRequest reads N, +N or -N; the daemon applies +N and -N to the
+// count it has, under the app's lock.
+func scaleRequest(app, arg string) (apitype.ActionRequest, error) {
 	n, err := strconv.Atoi(arg)
 	if err != nil {
-		return 0, usagef("scale %s %s: want a number, +N or -N", app, arg)
+		return apitype.ActionRequest{}, usagef("scale %s %s: want a number, +N or -N", app, arg)
 	}
-	if arg[0] != '+' && arg[0] != '-' {
-		return n, nil
-	}
-	a, err := c.Show(app, false)
-	if err != nil {
-		return 0, err
-	}
-	return len(a.Instances) + n, nil
+	return apitype.ActionRequest{Instances: n, Relative: arg[0] == '+' || arg[0] == '-'}, nil
 }

@@ -179,16 +179,17 @@ func (c *Client) Apply(req apitype.ApplyRequest) ([]apitype.Change, error) {
 	return out, c.call("POST", "/v1/apply", req, &out)
 }
 
-// Act runs start, stop, restart or signal on a target.
-func (c *Client) Act(target, action string, req apitype.ActionRequest) error {
-	return c.call("POST", "/v1/apps/"+url.PathEscape(target)+"/"+action, req, nil)
+// Act runs an action (start, stop, restart, reload, scale, signal, send)
+// on a target and returns the instances it touched.
+func (c *Client) Act(target, action string, req apitype.ActionRequest) (apitype.ActionResult, error) {
+	var out apitype.ActionResult
+	err := c.call("POST", "/v1/apps/"+url.PathEscape(target)+"/"+action, req, &out)
+	return out, err
 }
 
 // Reload replaces target's instances a generation at a time.
-func (c *Client) Reload(target string, parallel int) (apitype.ReloadResult, error) {
-	var out apitype.ReloadResult
-	err := c.call("POST", "/v1/apps/"+url.PathEscape(target)+"/reload", apitype.ActionRequest{Parallel: parallel}, &out)
-	return out, err
+func (c *Client) Reload(target string, parallel int) (apitype.ActionResult, error) {
+	return c.Act(target, "reload", apitype.ActionRequest{Parallel: parallel})
 }
 
 // Delete forgets a target.

@@ -700,6 +700,24 @@ func (s *Supervisor) Scale(name string, n int) error {
 	return s.scale(name, n, direct{s.store})
 }
 
+// ScaleBy changes the number of instances of the app named name by delta
+// (scale +2, scale -1), read and changed under the app's op lock, so two
+// clients adding one each get two.
+func (s *Supervisor) ScaleBy(name string, delta int) error {
+	defer s.ops.lock([]string{name})()
+	s.mu.Lock()
+	a, ok := s.apps[name]
+	cur := 0
+	if ok {
+		cur = len(a.instances)
+	}
+	s.mu.Unlock()
+	if !ok {
+		return fmt.Errorf("%w %q; `tend ls` lists the apps", ErrUnknownApp, name)
+	}
+	return s.scale(name, cur+delta, direct{s.store})
+}
+
 func (s *Supervisor) scale(name string, n int, w writes) error {
 	if n < 1 {
 		return fmt.Errorf("%w: scale %s %d: want 1 or more instances; `tend stop %s` stops them all", ErrInvalid, name, n, name)

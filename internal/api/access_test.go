@@ -1,0 +1,79 @@
+package api
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tend-pm/tend/internal/proc"
+	"github.com/tend-pm/tend/internal/spec"
+	"github.com/tend-pm/tend/internal/store"
+	"github.com/tend-pm/tend/internal/supervisor"
+)
+
+// TestReadOnlyHandler: the handler a TCP listener will serve is made from
+// the same route table: the read routes, to a client with the token,
+// secrets masked even when asked for; every other route refused there.
+func TestReadOnlyHandler(t *testing.T) {
+	dir := t.TempDir()
+	st, err := store.Open(filepath.Join(dir, "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp, err := proc.NewSpawner()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sup := supervisor.New(supervisor.Config{Home: dir, Store: st, Spawner: sp})
+	t.Cleanup(func() {
+		sup.Shutdown(context.Background())
+		sp.Close()
+		st.Close()
+	})
+	app := &spec.App{Name: "db", Script: "sleep", Args: []string{"600"}, Env: map[string]string{"DATABASE_URL": "postgres://u:hunter2@db/x"}}
+	if err := sup.Add([]*spec.App{app}, false); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer((&Server{Sup: sup, Store: st, Home: dir, Log: slog.New(slog.DiscardHandler)}).ReadOnlyHandler("s3cret"))
+	defer srv.Close()
+	call := func(method, path, token string) (int, string) {
+		req, _ := http.NewRequest(method, srv.URL+path, nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	for _, c := range []struct {
+		method, path, token string
+		status              int
+		has, lacks          string
+	}{
+		{"GET", "/v1/apps", "s3cret", 200, `"name":"db"`, ""},
+		{"GET", "/v1/apps", "", 403, "needs its token", "db"},
+		{"GET", "/v1/apps", "wrong", 403, "needs its token", "db"},
+		{"GET", "/v1/apps/db?secrets=1", "s3cret", 200, "postgres://u:*****@db/x", "hunter2"},
+		{"POST", "/v1/apps/db/stop", "s3cret", 403, "local socket only", ""},
+		{"DELETE", "/v1/apps/db", "s3cret", 403, "local socket only", ""},
+		{"GET", "/v1/specs?secrets=1", "s3cret", 403, "local socket only", "hunter2"},
+		{"POST", "/v1/daemon/stop", "s3cret", 403, "local socket only", ""},
+	} {
+		status, body := call(c.method, c.path, c.token)
+		if status != c.status || !strings.Contains(body, c.has) || (c.lacks != "" && strings.Contains(body, c.lacks)) {
+			t.Errorf("%s %s (token %q) = %d %s; want %d with %q", c.method, c.path, c.token, status, body, c.status, c.has)
+		}
+	}
+	if v, _ := sup.Get("db"); v.Instances[0].State != supervisor.Online && v.Instances[0].State != supervisor.Starting {
+		t.Errorf("db is %s after the refused stop", v.Instances[0].State)
+	}
+}
