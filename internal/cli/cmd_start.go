@@ -141,16 +141,6 @@ func report(ins []apitype.Instance, asJSON bool) error {
 	return nil
 }
 
-func only(ins []apitype.Instance, target string) []apitype.Instance {
-	var out []apitype.Instance
-	for _, i := range ins {
-		if i.Name == target || i.ID == target {
-			out = append(out, i)
-		}
-	}
-	return out
-}
-
 // fileOptions checks the flags that apply to a file: --only, --json and
 // --env naming a profile.
 func fileOptions(cmd *cobra.Command, f startFlags) (config.Options, error) {

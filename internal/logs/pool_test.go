@@ -44,7 +44,7 @@ func TestPoolSharesAWriterPerPath(t *testing.T) {
 	if w0 != w1 {
 		t.Fatal("two Writers for one path")
 	}
-	if p.Writer("", a, 0) == p.Writer("", a, 0) {
+	if n0, n1 := p.Writer("", a, 0), p.Writer("", a, 0); n0 == n1 {
 		t.Error("the Writer of no file is shared")
 	}
 	w0.OnLoss(3, nil)
