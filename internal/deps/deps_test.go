@@ -196,3 +196,18 @@ func TestStdlibOnly(t *testing.T) {
 		}
 	}
 }
+
+// TestShimImportsOnlySyscall: the exec shim runs from its package's init
+// before the rest of tend is initialised only while it imports nothing
+// but syscall (Go initialises the first ready package by import path;
+// importing os or fmt would put their whole init, and everything before
+// them, first).
+func TestShimImportsOnlySyscall(t *testing.T) {
+	out, err := exec.Command("go", "list", "-f", "{{join .Imports \" \"}}", mod+"internal/execshim").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.TrimSpace(string(out)); got != "syscall" {
+		t.Errorf("internal/execshim imports %q; want syscall only", got)
+	}
+}
