@@ -7,7 +7,8 @@
 #   - the list command (tend ls --json, pm2 jlist, supervisorctl status),
 #     median and p95 of RUNS, beside a hello-world Go binary;
 #   - daemon CPU per minute with N idle apps (over IDLE_CPU_S seconds);
-#   - the same at LARGE apps;
+#   - the same at LARGE apps (tend only; PEERS_LARGE=1 adds the peers,
+#     whose delete of 1,000 takes many minutes);
 #   - crash → next start gap over CRASHES restarts of an app that runs
 #     150 ms and exits 1, beside a bare shell loop;
 #   - the exec shim's cost per start.
@@ -147,9 +148,11 @@ list_name() { case $1 in tend) echo "tend ls --json" ;; pm2) echo "pm2 jlist" ;;
 name() { case $1 in tend) echo tend ;; pm2) echo "pm2 $(pm2 --version 2>/dev/null | tail -1)" ;; sup) echo "supervisord $(supervisord --version)" ;; esac; }
 
 # --- a phase: N apps ---------------------------------------------------------
-# phase N IDLE_MIN: start, list, memory, idle CPU, delete, for each tool.
+# phase N IDLE_MIN TOOL...: start, list, memory, idle CPU, delete.
 phase() {
 	local n=$1 idle_min=$2 t pid ms
+	shift 2
+	local tools=("$@")
 	declare -A start_ms del_ms
 	for t in "${tools[@]}"; do
 		write_apps "$t" "$n"
@@ -196,7 +199,7 @@ sleep 3
 for t in "${tools[@]}"; do say "$(name "$t"): daemon RSS idle $(rss "$(daemon_pid "$t")") MB"; done
 say "hello-world Go binary: median/p95 $(timeit "$RUNS" hello | awk '{print $1 " / " $2}') ms"
 
-phase "$N" "$IDLE_MIN"
+phase "$N" "$IDLE_MIN" "${tools[@]}"
 
 # tend's default min_uptime (1s): online once up for a second.
 write_apps tend "$N" 1s
@@ -204,7 +207,9 @@ t0=$(now); start_apps tend; wait_for 60 running tend "$N"
 say "tend, $N apps: start until online with the default min_uptime 1s $(ms_since "$t0") ms"
 delete_apps tend; wait_for 60 none_left tend
 
-[ "$LARGE" -gt 0 ] && phase "$LARGE" 0
+if [ "$LARGE" -gt 0 ]; then
+	if [ "${PEERS_LARGE:-0}" = 1 ]; then phase "$LARGE" 0 "${tools[@]}"; else phase "$LARGE" 0 tend; fi
+fi
 
 # --- crash gap -----------------------------------------------------------------
 cat >"$work/crash.sh" <<EOF
