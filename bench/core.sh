@@ -250,7 +250,7 @@ for t in "${peers[@]}"; do
 done
 
 # --- the exec shim -------------------------------------------------------------
-say "exec shim: $(timeit 200 tend __tend_exec_shim /bin/true true | awk '{print $1}') ms per start through it, $(timeit 200 /bin/true | awk '{print $1}') ms direct (medians of 200)"
+say "exec shim: $(LISTEN_FDS=0 timeit 200 tend __tend_exec_shim /bin/true true | awk '{print $1}') ms per start through it, $(timeit 200 /bin/true | awk '{print $1}') ms direct (medians of 200)"
 
 echo
 echo "bench/core.sh $(date -u +%FT%TZ) at $(git rev-parse --short HEAD 2>/dev/null || echo '?'), $(nproc) cores:"
