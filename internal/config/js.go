@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -92,13 +93,13 @@ func toSource(err error, name string, js, src []byte) error {
 	return errors.Join(out...)
 }
 
-var jsonKeyRE = regexp.MustCompile(`^(\s*)"((?:[^"\\]|\\.)*)":`)
+var jsonKeyRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(\s*)"((?:[^"\\]|\\.)*)":`) })
 
 // sourcePos finds, for line n of the printed JSON, the same key in the
 // source, within the app it belongs to: the key nearest the line that
 // gives the app's name. 0 when it cannot be found.
 func sourcePos(jsonLines []string, n int, src []string) (line, col int) {
-	m := jsonKeyRE.FindStringSubmatch(jsonLines[n-1])
+	m := jsonKeyRE().FindStringSubmatch(jsonLines[n-1])
 	if m == nil {
 		return 0, 0
 	}
@@ -111,7 +112,7 @@ func sourcePos(jsonLines []string, n int, src []string) (line, col int) {
 		start--
 	}
 	for i := start; i < len(jsonLines) && (i == n-1 || indentOf(jsonLines[i]) >= indent); i++ {
-		if k := jsonKeyRE.FindStringSubmatch(jsonLines[i]); k != nil && len(k[1]) == indent && k[2] == "name" {
+		if k := jsonKeyRE().FindStringSubmatch(jsonLines[i]); k != nil && len(k[1]) == indent && k[2] == "name" {
 			app = strings.Trim(strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(jsonLines[i]), `"name":`)), `",`)
 		}
 	}

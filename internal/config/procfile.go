@@ -8,11 +8,12 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/tend-pm/tend/internal/spec"
 )
 
-var procLine = regexp.MustCompile(`^([A-Za-z0-9_-]+):\s*(.+)$`)
+var procLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([A-Za-z0-9_-]+):\s*(.+)$`) })
 
 // DefaultProcfilePort is foreman's first PORT; each next process gets 100
 // more.
@@ -50,7 +51,7 @@ func ParseProcfile(name string, b []byte, base int) (*Result, error) {
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		m := procLine.FindStringSubmatch(line)
+		m := procLine().FindStringSubmatch(line)
 		if m == nil {
 			errs = append(errs, &Error{File: name, Line: n, Msg: fmt.Sprintf("want `name: command`, got %q", line)})
 			continue

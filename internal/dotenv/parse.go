@@ -3,6 +3,7 @@ package dotenv
 import (
 	"regexp"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -18,15 +19,17 @@ const jsSpace = `\t\n\v\f\r \x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{20
 // line is dotenv's LINE regular expression with JavaScript's \s and '.'
 // spelled out for RE2. Go's regexp picks the same match a backtracking
 // engine does, so the groups agree with JavaScript's.
-var line = regexp.MustCompile(strings.NewReplacer(`\s`, `[`+jsSpace+`]`).Replace(
-	`(?m)(?:^|^)\s*(?:export\s+)?([\w.-]+)(?:\s*=\s*?|:\s+?)(\s*'(?:\\'|[^'])*'|\s*"(?:\\"|[^"])*"|\s*` + "`" + `(?:\\` + "`" + `|[^` + "`" + `])*` + "`" + `|[^#\r\n]+)?\s*(?:#[^\n\r\x{2028}\x{2029}]*)?(?:$|$)`))
+var line = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(strings.NewReplacer(`\s`, `[`+jsSpace+`]`).Replace(
+		`(?m)(?:^|^)\s*(?:export\s+)?([\w.-]+)(?:\s*=\s*?|:\s+?)(\s*'(?:\\'|[^'])*'|\s*"(?:\\"|[^"])*"|\s*` + "`" + `(?:\\` + "`" + `|[^` + "`" + `])*` + "`" + `|[^#\r\n]+)?\s*(?:#[^\n\r\x{2028}\x{2029}]*)?(?:$|$)`))
+})
 
 // Parse reads the pairs of a .env file as dotenv.parse does.
 func Parse(src string) []Pair {
 	src = strings.ReplaceAll(src, "\r\n", "\n")
 	src = strings.ReplaceAll(src, "\r", "\n")
 	var o object
-	for _, m := range line.FindAllStringSubmatch(src, -1) {
+	for _, m := range line().FindAllStringSubmatch(src, -1) {
 		value := strings.TrimFunc(m[2], isJSSpace)
 		quote := byte(0)
 		if value != "" {

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -195,10 +196,10 @@ func InterpreterFor(script string) string {
 	return ""
 }
 
-var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+var nameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`) })
 
 // ValidName reports whether name may name an app (it is used in paths).
-func ValidName(name string) bool { return nameRE.MatchString(name) && name != "all" }
+func ValidName(name string) bool { return nameRE().MatchString(name) && name != "all" }
 
 // Validate reports every problem of a at once, with the limits in force
 // (DefaultLimits).
@@ -211,7 +212,7 @@ func (a *App) ValidateWith(lim Limits) error {
 	bad := func(format string, args ...any) {
 		errs = append(errs, fmt.Errorf(format, args...))
 	}
-	if !nameRE.MatchString(a.Name) {
+	if !nameRE().MatchString(a.Name) {
 		bad("name %q: use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit", a.Name)
 	}
 	if a.Name == "all" {
@@ -388,12 +389,14 @@ const Mask = "*****"
 
 // urlPasswordRE finds the password of a URL's userinfo:
 // postgres://user:PASSWORD@host.
-var urlPasswordRE = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://[^/?#@:\s]*:)([^/?#@\s]+)@`)
+var urlPasswordRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://[^/?#@:\s]*:)([^/?#@\s]+)@`)
+})
 
 // IsSecret reports whether the value v of key k is, or holds, a secret:
 // a secret key, or a URL with a password in it (DATABASE_URL).
 func (a *App) IsSecret(k, v string) bool {
-	return a.IsSecretKey(k) || urlPasswordRE.MatchString(v)
+	return a.IsSecretKey(k) || urlPasswordRE().MatchString(v)
 }
 
 // MaskValue is v as shown: Mask for a secret key, and a URL's password
@@ -402,7 +405,7 @@ func (a *App) MaskValue(k, v string) string {
 	if a.IsSecretKey(k) {
 		return Mask
 	}
-	return urlPasswordRE.ReplaceAllString(v, "${1}"+Mask+"@")
+	return urlPasswordRE().ReplaceAllString(v, "${1}"+Mask+"@")
 }
 
 // Masked returns a copy of a with secret env values replaced, and the
