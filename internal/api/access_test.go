@@ -1,18 +1,14 @@
 package api
 
 import (
-	"context"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/tend-pm/tend/internal/proc"
 	"github.com/tend-pm/tend/internal/spec"
-	"github.com/tend-pm/tend/internal/store"
 	"github.com/tend-pm/tend/internal/supervisor"
 )
 
@@ -20,21 +16,7 @@ import (
 // the same route table: the read routes, to a client with the token,
 // secrets masked even when asked for; every other route refused there.
 func TestReadOnlyHandler(t *testing.T) {
-	dir := t.TempDir()
-	st, err := store.Open(filepath.Join(dir, "state.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sp, err := proc.NewSpawner()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sup := supervisor.New(supervisor.Config{Home: dir, Store: st, Spawner: sp})
-	t.Cleanup(func() {
-		sup.Shutdown(context.Background())
-		sp.Close()
-		st.Close()
-	})
+	sup, st, dir := newSupervisor(t)
 	app := &spec.App{Name: "db", Script: "sleep", Args: []string{"600"}, Env: map[string]string{"DATABASE_URL": "postgres://u:hunter2@db/x"}}
 	if err := sup.Add([]*spec.App{app}, false); err != nil {
 		t.Fatal(err)

@@ -28,8 +28,9 @@ func serve(t *testing.T) string {
 	return serveWith(t, Limits{}, slog.New(slog.DiscardHandler))
 }
 
-// serveWith is serve with the given limits and logger.
-func serveWith(t *testing.T, lim Limits, log *slog.Logger) string {
+// newSupervisor is a supervisor over a store in a fresh directory, shut
+// down with the test.
+func newSupervisor(t *testing.T) (*supervisor.Supervisor, *store.Store, string) {
 	t.Helper()
 	dir := t.TempDir()
 	st, err := store.Open(filepath.Join(dir, "state.db"))
@@ -41,6 +42,18 @@ func serveWith(t *testing.T, lim Limits, log *slog.Logger) string {
 		t.Fatal(err)
 	}
 	sup := supervisor.New(supervisor.Config{Home: dir, Store: st, Spawner: sp})
+	t.Cleanup(func() {
+		sup.Shutdown(context.Background())
+		sp.Close()
+		st.Close()
+	})
+	return sup, st, dir
+}
+
+// serveWith is serve with the given limits and logger.
+func serveWith(t *testing.T, lim Limits, log *slog.Logger) string {
+	t.Helper()
+	sup, st, dir := newSupervisor(t)
 	sock := filepath.Join(dir, "tend.sock")
 	ln, err := net.Listen("unix", sock)
 	if err != nil {
@@ -53,9 +66,6 @@ func serveWith(t *testing.T, lim Limits, log *slog.Logger) string {
 	t.Cleanup(func() {
 		cancel()
 		<-done
-		sup.Shutdown(context.Background())
-		sp.Close()
-		st.Close()
 	})
 	return sock
 }

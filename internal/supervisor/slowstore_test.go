@@ -1,7 +1,6 @@
 package supervisor
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"sync"
@@ -9,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tend-pm/tend/internal/proc"
 	"github.com/tend-pm/tend/internal/spec"
 )
 
@@ -45,21 +43,8 @@ func (s *slowStore) Update(puts []spec.Record, deletes []string) error {
 // newSlowSup is a supervisor over a slowStore.
 func newSlowSup(t *testing.T, delay time.Duration) (*Supervisor, *slowStore) {
 	t.Helper()
-	sp, err := proc.NewSpawner()
-	if err != nil {
-		t.Fatal(err)
-	}
 	st := &slowStore{delay: delay}
-	s := New(Config{Home: t.TempDir(), Store: st, Spawner: sp})
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := s.Shutdown(ctx); err != nil {
-			t.Error(err)
-		}
-		sp.Close()
-	})
-	return s, st
+	return newSupOver(t, st), st
 }
 
 func sleeper(name string) *spec.App {

@@ -33,11 +33,17 @@ func reasons(m *MemStore, app string) []string {
 
 func newSup(t *testing.T) (*Supervisor, *MemStore) {
 	t.Helper()
+	st := &MemStore{}
+	return newSupOver(t, st), st
+}
+
+// newSupOver is a supervisor over st, shut down with the test.
+func newSupOver(t *testing.T, st Store) *Supervisor {
+	t.Helper()
 	sp, err := proc.NewSpawner()
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := &MemStore{}
 	s := New(Config{Home: t.TempDir(), Store: st, Spawner: sp})
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -47,7 +53,7 @@ func newSup(t *testing.T) (*Supervisor, *MemStore) {
 		}
 		sp.Close()
 	})
-	return s, st
+	return s
 }
 
 func helperApp(name, helper string, args ...string) *spec.App {
