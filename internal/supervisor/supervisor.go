@@ -69,6 +69,9 @@ type Supervisor struct {
 
 	socks *listen.Registry
 
+	lastLook atomic.Int64  // when a client last read usage, unix ns
+	lookC    chan struct{} // wakes an idle sampler
+
 	writers logs.Pool
 
 	pmu        sync.Mutex // guards byPid
@@ -104,7 +107,7 @@ func New(cfg Config) *Supervisor {
 		home: cfg.Home, store: cfg.Store, spawner: cfg.Spawner, log: cfg.Logger, echo: cfg.Echo,
 		apps: map[string]*app{}, quit: make(chan struct{}), started: cfg.StartReason,
 		byPid: map[int]run{},
-		socks: listen.NewRegistry(),
+		socks: listen.NewRegistry(), lookC: make(chan struct{}, 1),
 	}
 	s.writers.OnLoss = s.lostLines
 	if s.started == "" {

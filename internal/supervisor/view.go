@@ -36,6 +36,7 @@ func (in *instance) view() View {
 // instance not measured yet (just started) is measured now, so `ls` never
 // shows a live process without its memory.
 func (s *Supervisor) List() []AppView {
+	s.looked()
 	out := s.list()
 	for _, a := range out {
 		for _, v := range a.Instances {
@@ -68,6 +69,7 @@ func (s *Supervisor) list() []AppView {
 
 // Get returns one app by name.
 func (s *Supervisor) Get(name string) (AppView, error) {
+	s.looked()
 	if name == "all" {
 		return AppView{}, fmt.Errorf("%w %q: name one app; `tend ls` lists them all", ErrUnknownApp, name)
 	}
