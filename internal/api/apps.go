@@ -75,6 +75,7 @@ func (s *Server) startApps(w http.ResponseWriter, r *http.Request) error {
 	if len(req.Apps) == 0 {
 		return badRequest("start: no apps given")
 	}
+	withCallerEnv(req.Apps, req.CallerEnv)
 	if err := s.Sup.Add(req.Apps, req.Replace); err != nil {
 		return err
 	}
@@ -183,6 +184,7 @@ func (s *Server) apply(w http.ResponseWriter, r *http.Request) error {
 	if err := dec.Decode(&req); err != nil {
 		return badRequest("apply: %v", err)
 	}
+	withCallerEnv(req.Apps, req.CallerEnv)
 	plan := s.Sup.Plan
 	if !req.DryRun {
 		plan = s.Sup.Apply
@@ -196,4 +198,13 @@ func (s *Server) apply(w http.ResponseWriter, r *http.Request) error {
 		out[i] = apitype.Change(c)
 	}
 	return writeJSON(w, out)
+}
+
+// withCallerEnv gives env to each app that came without its own.
+func withCallerEnv(apps []*spec.App, env map[string]string) {
+	for _, a := range apps {
+		if a != nil && a.CallerEnv == nil {
+			a.CallerEnv = env
+		}
+	}
 }

@@ -27,7 +27,7 @@ type Limits struct {
 }
 
 // DefaultLimits are the control socket's limits.
-var DefaultLimits = Limits{MaxBody: 1 << 20, Header: 10 * time.Second, Body: 30 * time.Second, Idle: 2 * time.Minute}
+var DefaultLimits = Limits{MaxBody: apitype.MaxBody, Header: 10 * time.Second, Body: 30 * time.Second, Idle: 2 * time.Minute}
 
 func (l Limits) orDefault() Limits {
 	d := DefaultLimits

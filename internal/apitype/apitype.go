@@ -57,18 +57,28 @@ type Version struct {
 	Zombies    int `json:"zombies"`
 }
 
+// MaxBody is the most a request body may hold: the daemon answers 413
+// beyond it, and the client refuses to send more.
+const MaxBody = 1 << 20
+
 // StartRequest is POST /v1/apps.
 type StartRequest struct {
 	Apps []*spec.App `json:"apps"`
+	// CallerEnv is the caller's environment, once for every app that has
+	// none of its own (each app carried a copy, and 1,000 apps' copies
+	// were over the request limit).
+	CallerEnv map[string]string `json:"caller_env,omitempty"`
 	// Replace gives existing apps of the same name the new spec.
 	Replace bool `json:"replace,omitempty"`
 }
 
 // ApplyRequest is POST /v1/apply.
 type ApplyRequest struct {
-	Apps   []*spec.App `json:"apps"`
-	Source string      `json:"source"`
-	DryRun bool        `json:"dry_run,omitempty"`
+	Apps []*spec.App `json:"apps"`
+	// CallerEnv as in StartRequest.
+	CallerEnv map[string]string `json:"caller_env,omitempty"`
+	Source    string            `json:"source"`
+	DryRun    bool              `json:"dry_run,omitempty"`
 	// Every "reload" or "restart": tend reload|restart FILE, every app of
 	// the file, none deleted.
 	Every    string `json:"every,omitempty"`

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -77,6 +78,10 @@ func (c *Client) do(method, path string, body any) (*http.Response, error) {
 		b, err := json.Marshal(body)
 		if err != nil {
 			return nil, err
+		}
+		if len(b) > apitype.MaxBody {
+			return nil, fmt.Errorf("%s %s: the request is %.1f MiB; the daemon takes at most %d MiB (split the file)",
+				method, path, float64(len(b))/(1<<20), apitype.MaxBody>>20)
 		}
 		buf = b
 	}
@@ -170,13 +175,36 @@ func (c *Client) Show(name string, secrets bool) (apitype.App, error) {
 // Start sends apps to the daemon.
 func (c *Client) Start(apps []*spec.App, replace bool) ([]apitype.Instance, error) {
 	var out []apitype.Instance
-	return out, c.call("POST", "/v1/apps", apitype.StartRequest{Apps: apps, Replace: replace}, &out)
+	apps, env := hoistCallerEnv(apps)
+	return out, c.call("POST", "/v1/apps", apitype.StartRequest{Apps: apps, Replace: replace, CallerEnv: env}, &out)
 }
 
 // Apply sends apps read from source; with dryRun it only plans.
 func (c *Client) Apply(req apitype.ApplyRequest) ([]apitype.Change, error) {
 	var out []apitype.Change
+	req.Apps, req.CallerEnv = hoistCallerEnv(req.Apps)
 	return out, c.call("POST", "/v1/apply", req, &out)
+}
+
+// hoistCallerEnv sends the caller's environment once when every app
+// carries the same: copies of the apps without it, and it.
+func hoistCallerEnv(apps []*spec.App) ([]*spec.App, map[string]string) {
+	if len(apps) < 2 {
+		return apps, nil
+	}
+	env := apps[0].CallerEnv
+	for _, a := range apps[1:] {
+		if !maps.Equal(a.CallerEnv, env) {
+			return apps, nil
+		}
+	}
+	out := make([]*spec.App, len(apps))
+	for i, a := range apps {
+		cp := *a
+		cp.CallerEnv = nil
+		out[i] = &cp
+	}
+	return out, env
 }
 
 // Act runs an action (start, stop, restart, reload, scale, signal, send)
