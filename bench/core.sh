@@ -167,6 +167,9 @@ phase() {
 		# shellcheck disable=SC2046
 		say "$(name "$t"), $n apps: start until running ${start_ms[$t]} ms; $(list_name "$t") median/p95 $(timeit "$RUNS" $(list_cmd "$t") | awk '{print $1 " / " $2}') ms; daemon RSS $(rss "$pid") MB after 3 s"
 	done
+	# Idle means no client: tend samples every 2 s for 10 s after a
+	# list, then every 30 s.
+	sleep 15
 	local c0=() c1=()
 	for t in "${tools[@]}"; do c0+=("$(cpu "$(daemon_pid "$t")")"); done
 	sleep "$IDLE_CPU_S"

@@ -10,7 +10,8 @@ import (
 )
 
 // sampleEvery is how often process trees are measured while anyone looks
-// (a list or a show in the last lookWindow), or while a run has no cgroup
+// (a list or a show in the last lookWindow: a dashboard polling each
+// second keeps it fast), or while a run has no cgroup
 // (walking its tree teaches each process its descendants, so that one
 // later reparented is still found when stopping); sampleIdle otherwise.
 // An idle daemon with 50 apps spent 0.32 s of CPU a minute sampling
@@ -18,7 +19,7 @@ import (
 const (
 	sampleEvery = 2 * time.Second
 	sampleIdle  = 30 * time.Second
-	lookWindow  = time.Minute
+	lookWindow  = 10 * time.Second
 )
 
 type usageSample struct {
