@@ -52,15 +52,16 @@ func (s *Supervisor) sampleLoop() {
 			every = sampleEvery
 		}
 		t.Reset(every)
-		select {
-		case <-t.C:
-		case <-s.lookC:
-			if every == sampleIdle {
-				continue // measure now, then every sampleEvery
+		for waiting := true; waiting; {
+			select {
+			case <-t.C:
+				waiting = false
+			case <-s.lookC:
+				// Idle: measure now, then every sampleEvery.
+				waiting = every != sampleIdle
+			case <-s.quit:
+				return
 			}
-			<-t.C
-		case <-s.quit:
-			return
 		}
 	}
 }
