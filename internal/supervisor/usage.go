@@ -106,6 +106,12 @@ func groupUsage(g *cgroup.Group) metrics.Usage {
 	pids, _ := g.Procs()
 	var u metrics.Usage
 	mem, memErr := g.Memory()
+	user, sys, cpuErr := g.CPU()
+	if memErr == nil && cpuErr == nil {
+		// The group says both: no member need be read (a cgroup lists
+		// no zombie, its members are its live processes).
+		return metrics.Usage{Procs: len(pids), RSS: mem, CPU: user + sys}
+	}
 	for _, pid := range pids {
 		e, err := ptable.Read(pid)
 		if err != nil || e.State == 'Z' {
@@ -118,7 +124,7 @@ func groupUsage(g *cgroup.Group) metrics.Usage {
 	if memErr == nil {
 		u.RSS = mem
 	}
-	if user, sys, err := g.CPU(); err == nil {
+	if cpuErr == nil {
 		u.CPU = user + sys
 	}
 	return u
