@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"slices"
 	"syscall"
 	"time"
 )
@@ -18,11 +19,70 @@ const (
 type Record struct {
 	App     *App    `json:"app"`
 	Desired Desired `json:"desired"`
+	// Stopped lists the instances stopped one by one (tend stop app:N)
+	// while the app is meant to run: they stay down, across daemon
+	// restarts too, until started again.
+	Stopped []int `json:"stopped,omitempty"`
 	// Created orders apps in listings (oldest first), as PM2's ids do.
 	Created time.Time `json:"created"`
 	// Invalid is set by a store that could not read the record whole:
 	// why. App then holds only the name.
 	Invalid string `json:"-"`
+}
+
+// Wants reports whether instance id of the app is meant to run.
+func (r Record) Wants(id int) bool {
+	return r.Desired == DesiredRunning && !slices.Contains(r.Stopped, id)
+}
+
+// Want returns r with only instance id's desired state changed: meant to
+// run or not.
+func (r Record) Want(id int, run bool) Record {
+	var stopped []int
+	switch {
+	case r.Desired == DesiredRunning:
+		stopped = slices.Clone(r.Stopped)
+	case r.App != nil:
+		for i := range r.App.Instances {
+			stopped = append(stopped, i)
+		}
+	}
+	stopped = slices.DeleteFunc(stopped, func(i int) bool { return i == id })
+	if !run {
+		stopped = append(stopped, id)
+	}
+	r.Desired, r.Stopped = DesiredRunning, stopped
+	return r.Normalize()
+}
+
+// WantAll returns r with every instance meant to be d.
+func (r Record) WantAll(d Desired) Record {
+	r.Desired, r.Stopped = d, nil
+	return r
+}
+
+// Normalize returns r with Stopped sorted, within the app's instances,
+// and empty unless the app is meant to run with some instances up: every
+// instance stopped is the app stopped.
+func (r Record) Normalize() Record {
+	if r.Desired != DesiredRunning || len(r.Stopped) == 0 {
+		r.Stopped = nil
+		return r
+	}
+	n := 0
+	if r.App != nil {
+		n = r.App.Instances
+	}
+	st := slices.Compact(slices.Sorted(slices.Values(r.Stopped)))
+	st = slices.DeleteFunc(st, func(i int) bool { return i < 0 || i >= n })
+	switch {
+	case len(st) == 0:
+		st = nil
+	case len(st) == n:
+		r.Desired, st = DesiredStopped, nil
+	}
+	r.Stopped = st
+	return r
 }
 
 // Event is one thing that happened to an instance: a state change with

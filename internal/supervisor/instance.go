@@ -4,18 +4,12 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"os"
-	"regexp"
-	"strconv"
 	"sync/atomic"
 	"syscall"
 	"time"
 
-	"github.com/tend-pm/tend/internal/cgroup"
 	"github.com/tend-pm/tend/internal/crash"
-	"github.com/tend-pm/tend/internal/ipc"
 	"github.com/tend-pm/tend/internal/logs"
-	"github.com/tend-pm/tend/internal/proc"
 	"github.com/tend-pm/tend/internal/spec"
 )
 
@@ -51,6 +45,10 @@ type Snapshot struct {
 	Status   string // the app's own words (IPC status, sd_notify STATUS=)
 	ReadyBy  string // what made this run online: ipc, notify, log or min_uptime
 	HeldBy   string // what holds the run's tree (a cgroup, or the process group)
+	// Rested is set when the restart policy left it stopped (a clean
+	// exit with autorestart on-failure, or never): stopped on purpose
+	// while meant to run, so the reconciler leaves it be.
+	Rested bool
 }
 
 type cmdKind uint8
@@ -64,6 +62,7 @@ const (
 	cmdQuit
 	cmdNote    // record why as an event of this instance
 	cmdInvalid // its spec does not validate: errored, for why
+	cmdLost    // the reconciler found the main process gone unseen
 )
 
 type command struct {
@@ -90,52 +89,36 @@ type instance struct {
 	// writers are out and err for readers other than the owner.
 	writers atomic.Pointer[[2]*logs.Writer]
 
-	inbox     chan appSignal                // what runs say: IPC, sd_notify, output
-	conn      atomic.Pointer[ipc.Conn]      // this run's IPC channel, for tend send
-	readyLine atomic.Pointer[regexp.Regexp] // ready_log_line, until it matched
+	inbox chan appSignal // what runs say: IPC, sd_notify, output
+	// live is the current run for readers other than the owner (the
+	// sampler, tend send); nil between runs.
+	live atomic.Pointer[run]
 
-	snap    atomic.Pointer[Snapshot]
-	usage   atomic.Pointer[usageSample]
-	process atomic.Pointer[proc.Process] // for the sampler; nil when none
+	snap  atomic.Pointer[Snapshot]
+	usage atomic.Pointer[usageSample]
 
 	// owned by run:
-	app       *spec.App
-	state     State
-	p         *proc.Process
-	started   time.Time
-	exitedAt  time.Time
-	procDone  <-chan struct{}
-	pipesDone <-chan struct{}
-	drainC    <-chan time.Time
-	readyC    <-chan time.Time
-	// readyTimeoutC ends the wait for an explicit ready signal;
-	// watchdogC, the wait for the next WATCHDOG=1.
-	readyTimeoutC <-chan time.Time
-	watchdogC     <-chan time.Time
-	retryC        <-chan time.Time
-	killC         <-chan time.Time
-	pollC         <-chan time.Time
-	waiters       []chan error // replied when stopped
-	afterStop     []chan error // restart: replied once started again
-	quitting      bool
-	hist          History
-	restarts      int
-	lastExit      *spec.ExitInfo
-	reason        string
-	decision      string
-	nextTry       time.Time
-	crash         []string
-	stopReason    string
-	status        string
-	readyVia      string
-	// failure, when set, is why tend ended the current run (not ready in
-	// time, watchdog): the run counts as failed whatever its exit.
-	failure    string
+	app        *spec.App
+	state      State
+	r          *run             // the current run; nil between runs
+	retryC     <-chan time.Time // the restart delay passed
+	waiters    []chan error     // replied when stopped
+	afterStop  []chan error     // restart: replied once started again
+	quitting   bool
+	rested     bool // the last move was the policy's rest
+	hist       History
+	restarts   int
+	lastExit   *spec.ExitInfo
+	reason     string
+	decision   string
+	nextTry    time.Time
+	crash      []string
+	stopReason string
 	msgWindow  time.Time
 	msgCount   int
 	msgDropped int
 	// probation, handed over by a reload's start command, hears whether
-	// this new instance came online (nil) or failed first.
+	// this new instance came online (nil) or ended first (why).
 	probation chan error
 }
 
@@ -177,50 +160,72 @@ func (in *instance) run() {
 	defer crash.Guard(in.log, "instance")
 	defer close(in.done)
 	for {
+		r := in.r
+		if r == nil {
+			r = &noRun
+		}
 		select {
 		case c := <-in.cmds:
 			in.handle(c)
-		case <-in.procDone:
-			in.procDone = nil
+		case <-r.procDone:
+			r.procDone = nil
 			in.onProcDone()
-		case <-in.pipesDone:
-			in.pipesDone, in.drainC = nil, nil
+		case <-r.pipesDone:
+			r.pipesDone, r.drainC = nil, nil
 			in.settle()
-		case <-in.drainC:
-			in.drainC = nil
+		case <-r.drainC:
+			r.drainC = nil
 			in.log.Warn("output pipes still open after the run ended; a process outside the tree holds them")
-			in.pipesDone = nil
+			r.pipesDone = nil
 			in.settle()
-		case <-in.pollC:
-			in.pollC = nil
-			in.settle()
+		case <-r.pollC:
+			r.pollC = nil
+			if r.alive() {
+				in.afterKill()
+			} else {
+				in.settle()
+			}
 		case sg := <-in.inbox:
 			in.onSignal(sg)
-		case <-in.readyC:
+		case <-r.readyC:
 			in.becomeReady("min_uptime", fmt.Sprintf("up for %s", in.app.MinUptimeD()))
-		case <-in.readyTimeoutC:
-			in.readyTimeoutC = nil
+		case <-r.readyTimeoutC:
+			r.readyTimeoutC = nil
 			in.failRun(fmt.Sprintf("not ready within %s (ready: %s)", in.app.ReadyTimeout, in.app.Ready))
-		case <-in.watchdogC:
-			in.watchdogC = nil
+		case <-r.watchdogC:
+			r.watchdogC = nil
 			in.failRun(fmt.Sprintf("watchdog: no WATCHDOG=1 for %s", in.app.Watchdog))
 		case <-in.retryC:
 			in.retryC = nil
 			in.restarts++
-			in.move(EvTimer, "restart #"+fmt.Sprint(in.restarts), nil)
-			in.start()
-		case <-in.killC:
-			in.killC = nil
+			if in.must(in.move(InTimer, "restart #"+fmt.Sprint(in.restarts), nil)) {
+				in.start()
+			}
+		case <-r.killC:
+			r.killC = nil
 			in.note(fmt.Sprintf("kill_timeout %s passed: SIGKILL to the whole tree", in.app.KillTimeout))
-			if _, err := in.p.Signal(syscall.SIGKILL); err != nil {
+			if _, err := r.p.Signal(syscall.SIGKILL); err != nil {
 				in.log.Error("kill", "err", err)
 			}
+			r.pollC = time.After(pollEvery)
 		}
 		in.publish()
 		if in.quitting && in.state == Stopped {
 			return
 		}
 	}
+}
+
+// must reports whether a move the owner made on its own (a timer, an
+// exit) was legal. An illegal one is a bug in tend: it is logged, and the
+// step that depended on it is not taken, so the instance stays in a state
+// it was in rather than one the table does not allow.
+func (in *instance) must(err error) bool {
+	if err != nil {
+		in.log.Error("internal error: illegal transition", "err", err)
+		return false
+	}
+	return true
 }
 
 func (in *instance) handle(c command) {
@@ -242,11 +247,11 @@ func (in *instance) handle(c command) {
 		in.forceStop(c.why)
 		c.reply <- in.startCmd(c.why)
 	case cmdSignal:
-		if in.p == nil || in.procDone == nil {
+		if !in.r.alive() {
 			c.reply <- fmt.Errorf("%s:%d: cannot signal while %s", in.name, in.id, in.state)
 			return
 		}
-		_, err := in.p.Signal(c.sig)
+		_, err := in.r.p.Signal(c.sig)
 		if err == nil {
 			in.note("sent " + spec.SignalName(c.sig))
 		}
@@ -258,7 +263,9 @@ func (in *instance) handle(c command) {
 		in.note(c.why)
 		c.reply <- nil
 	case cmdInvalid:
-		in.move(EvInvalid, c.why, nil)
+		c.reply <- in.move(InInvalid, c.why, nil)
+	case cmdLost:
+		in.lost()
 		c.reply <- nil
 	}
 }
@@ -267,11 +274,10 @@ func (in *instance) startCmd(why string) error {
 	if in.state == Waiting {
 		in.forceStop(why) // start now rather than after the delay
 	}
-	if _, err := Next(in.state, EvStart); err != nil {
+	if err := in.move(InStart, why, nil); err != nil {
 		return fmt.Errorf("%s:%d: %w", in.name, in.id, err)
 	}
 	in.hist = History{}
-	in.move(EvStart, why, nil)
 	in.start()
 	return nil
 }
@@ -280,7 +286,7 @@ func (in *instance) startCmd(why string) error {
 func (in *instance) forceStop(why string) {
 	if in.state != Stopped && !in.state.Running() {
 		in.retryC = nil
-		in.move(EvStop, why, nil)
+		in.must(in.move(InStop, why, nil))
 	}
 }
 
@@ -288,8 +294,10 @@ func (in *instance) stop(why string, reply chan error) {
 	switch in.state {
 	case Starting, Online:
 		in.stopReason = why
-		in.move(EvStop, why, nil)
-		in.dropRunTimers()
+		if !in.must(in.move(InStop, why, nil)) {
+			break
+		}
+		in.r.dropTimers()
 		in.askToStop()
 		// The main process may already be gone (a tree still draining).
 		in.settle()
@@ -309,16 +317,17 @@ func (in *instance) stop(why string, reply chan error) {
 
 // askToStop sends the stop message or signal and arms the SIGKILL.
 func (in *instance) askToStop() {
-	in.killC = time.After(in.app.KillTimeout.D())
-	if c := in.conn.Load(); c != nil && in.app.ShutdownWithMessage {
-		err := c.Shutdown()
+	r := in.r
+	r.killC = time.After(in.app.KillTimeout.D())
+	if r.conn != nil && in.app.ShutdownWithMessage {
+		err := r.conn.Shutdown()
 		if err == nil {
 			return
 		}
 		in.note("shutdown message failed (" + err.Error() + "); sending " + in.app.StopSignal)
 	}
 	sig, _ := spec.ParseSignal(in.app.StopSignal)
-	if _, err := in.p.Signal(sig); err != nil {
+	if _, err := r.p.Signal(sig); err != nil {
 		in.log.Error("stop signal", "err", err)
 	}
 }
@@ -326,11 +335,12 @@ func (in *instance) askToStop() {
 // failRun ends the current run as failed, for why, whatever its exit:
 // the restart policy then applies as to a crash.
 func (in *instance) failRun(why string) {
-	if in.p == nil || in.procDone == nil || in.failure != "" {
+	r := in.r
+	if !r.alive() || r.failure != "" {
 		return
 	}
-	in.failure = why
-	in.dropRunTimers()
+	r.failure = why
+	r.dropTimers()
 	in.note(why + ": stopping the run")
 	in.askToStop()
 }
@@ -338,117 +348,44 @@ func (in *instance) failRun(why string) {
 // start spawns a new run; the state is already Starting.
 func (in *instance) start() {
 	app := in.app
-	env, err := Environ(app, in.id)
+	r, err := in.spawn(app)
 	if err != nil {
-		in.failStart(err)
+		in.log.Warn("start failed", "err", err)
+		in.afterRun(Exit{Code: 127}, "start failed: "+err.Error())
 		return
 	}
-	outR, outW, err1 := os.Pipe()
-	errR, errW, err2 := os.Pipe()
-	if err1 != nil || err2 != nil {
-		in.failStart(fmt.Errorf("pipes: %v %v", err1, err2))
-		return
-	}
-	ps := proc.Spec{Argv: app.Argv(), Dir: app.Cwd, Env: env, Stdout: outW, Stderr: errW}
-	ps.Credential, ps.User = credential(app)
-	if len(app.Listen) > 0 {
-		ps, err = in.sup.withSockets(app, in.id, ps)
-	}
-	var conn *ipc.Conn
-	var childEnd *os.File
-	if err == nil {
-		conn, childEnd, err = in.openChannel(&ps)
-	}
-	if err == nil && in.sup.notifyPath != "" {
-		ps.Env = setEnv(ps.Env, "NOTIFY_SOCKET", in.sup.notifyPath)
-		if app.Watchdog > 0 {
-			ps.Env = setEnv(ps.Env, "WATCHDOG_USEC", strconv.FormatInt(app.Watchdog.D().Microseconds(), 10))
-		}
-	}
-	var p *proc.Process
-	if err == nil {
-		seq := in.sup.runSeq.Add(1)
-		ps.Cgroup = in.newCgroup(seq)
-		if in.sup.marker != "" {
-			ps.Marker = proc.Marker(in.sup.marker, fmt.Sprintf("%s-%d", in.name, in.id), seq)
-		}
-		p, err = in.sup.spawner.Start(ps)
-		if err != nil && ps.Cgroup != nil {
-			ps.Cgroup.Remove()
-		}
-	}
-	outW.Close()
-	errW.Close()
-	if childEnd != nil {
-		childEnd.Close()
-	}
-	if err != nil {
-		outR.Close()
-		errR.Close()
-		if conn != nil {
-			conn.Close()
-		}
-		in.failStart(err)
-		return
-	}
-	logs.GrowPipe(outR)
-	logs.GrowPipe(errR)
-	in.p, in.started = p, p.Started
-	in.sup.register(in, p)
-	in.process.Store(p)
-	in.procDone = p.Done()
+	in.r = r
+	in.live.Store(r)
 	in.openLogs()
 	in.ring.Reset() // the crash tail is this run's
-	in.status, in.readyVia, in.failure = "", "", ""
-	in.readyLine.Store(compileReadyLine(app))
-	if conn != nil {
-		in.conn.Store(conn)
-		go in.readChannel(p, conn)
-	}
-	in.pipesDone = in.pump(p, outR, errR)
-	in.note(fmt.Sprintf("started pid %d", p.Pid))
+	r.pipesDone = in.pump(r)
+	in.note(fmt.Sprintf("started pid %d", r.p.Pid))
 	switch d := app.MinUptimeD(); {
 	case app.Ready != spec.ReadyAuto && app.Ready != "":
-		in.readyTimeoutC = time.After(app.ReadyTimeout.D())
+		if in.probation == nil {
+			// A reload's new instance has its deadline kept by the reload.
+			r.readyTimeoutC = time.After(app.ReadyTimeout.D())
+		}
 	case d > 0:
-		in.readyC = time.After(d)
+		r.readyC = time.After(d)
 	default:
 		in.becomeReady("min_uptime", "started (min_uptime 0)")
 	}
 }
 
-// newCgroup makes this run's cgroup, or returns nil to keep the tree by
-// process group (no cgroups here, or this one could not be made).
-func (in *instance) newCgroup(seq uint64) *cgroup.Group {
-	if in.sup.cgroups == nil {
-		return nil
-	}
-	g, err := in.sup.cgroups.New(fmt.Sprintf("%s-%d.%d", in.name, in.id, seq))
-	if err != nil {
-		in.log.Warn("no cgroup for this run; its tree is followed by process group", "err", err)
-		return nil
-	}
-	return g
-}
-
-func (in *instance) failStart(err error) {
-	in.log.Warn("start failed", "err", err)
-	in.started, in.exitedAt = time.Now(), time.Now()
-	in.afterRun(Exit{Code: 127}, "start failed: "+err.Error())
-}
-
 func (in *instance) onProcDone() {
-	in.exitedAt = time.Now()
-	in.dropRunTimers()
+	r := in.r
+	r.exitedAt = time.Now()
+	r.dropTimers()
 	if in.state != Stopping {
 		// The main process ended on its own: what it left behind is an
 		// orphan now. No orphans (DESIGN §1), so end them.
-		if n, _ := in.p.Signal(syscall.SIGKILL); n > 0 {
+		if n, _ := r.p.Signal(syscall.SIGKILL); n > 0 {
 			in.note(fmt.Sprintf("killed %d leftover processes of the ended run", n))
 		}
 	}
-	if in.pipesDone != nil {
-		in.drainC = time.After(drainTimeout)
+	if r.pipesDone != nil {
+		r.drainC = time.After(drainTimeout)
 	}
 	in.settle()
 }
@@ -456,69 +393,61 @@ func (in *instance) onProcDone() {
 // settle ends the run once the main process is reaped, its output drained
 // and, when stopping, the last process of its tree gone.
 func (in *instance) settle() {
-	if in.p == nil || in.procDone != nil || in.pipesDone != nil {
+	r := in.r
+	if r == nil || r.procDone != nil || r.pipesDone != nil {
 		return
 	}
 	// Stopping, the tree must be gone; a run with a cgroup, in any case
 	// (its leftovers were killed, and the group goes once empty).
-	if in.state == Stopping || in.p.Group != nil {
-		rest, err := in.p.Remaining()
+	if in.state == Stopping || r.p.Group != nil {
+		rest, err := r.p.Remaining()
 		if err == nil && len(rest) > 0 {
-			in.pollC = time.After(pollEvery)
+			r.pollC = time.After(pollEvery)
 			return
 		}
 	}
-	st := in.p.Status()
-	if g := in.p.Group; g != nil {
-		if err := g.Remove(); err != nil {
-			in.log.Warn("cgroup", "err", err)
-		}
-	}
-	in.sup.unregister(in.p)
-	in.p = nil
-	in.process.Store(nil)
-	if c := in.conn.Swap(nil); c != nil {
-		c.Close()
-	}
-	in.readyLine.Store(nil)
+	st := r.release()
+	in.live.Store(nil)
 	in.usage.Store(nil)
-	in.killC, in.pollC = nil, nil
-	in.status = "" // what the app said of itself ended with it
-	exit := Exit{Code: st.Code, Signal: st.Signal, Ran: in.exitedAt.Sub(in.started), Failure: in.failure}
-	in.lastExit = &spec.ExitInfo{Code: st.Code, Signal: spec.SignalOf(st.Signal), Time: in.exitedAt}
-	if in.state == Stopping {
-		in.move(EvGone, "stopped: "+exit.String(), &exit)
-		in.probationFailed("was stopped before it was ready")
-		for _, w := range in.waiters {
-			w <- nil
-		}
-		in.waiters = nil
-		if len(in.afterStop) > 0 && !in.quitting {
-			err := in.startCmd(in.stopReason)
-			for _, w := range in.afterStop {
-				w <- err
-			}
-			in.afterStop = nil
-		}
+	exit := Exit{Code: st.Code, Signal: st.Signal, Ran: r.exitedAt.Sub(r.started), Failure: r.failure}
+	in.lastExit = &spec.ExitInfo{Code: st.Code, Signal: spec.SignalOf(st.Signal), Time: r.exitedAt}
+	if in.state != Stopping {
+		in.afterRun(exit, exit.String())
 		return
 	}
-	in.afterRun(exit, exit.String())
+	in.must(in.move(InGone, "stopped: "+exit.String(), &exit))
+	in.probationFailed("was stopped before it was ready")
+	for _, w := range in.waiters {
+		w <- nil
+	}
+	in.waiters = nil
+	if len(in.afterStop) > 0 && !in.quitting {
+		err := in.startCmd(in.stopReason)
+		for _, w := range in.afterStop {
+			w <- err
+		}
+		in.afterStop = nil
+	}
 }
 
-// afterRun records an unexpected end and applies the restart policy.
+// afterRun records an unexpected end (of a run, released by now, or of a
+// start that failed) and applies the restart policy.
 func (in *instance) afterRun(exit Exit, why string) {
 	clean := exit.Signal == 0 && exit.Code == 0
 	if !clean {
 		in.crash = excerpt(in.ring.Last(ringLines), crashTail)
 	}
-	in.move(EvExit, why, &exit)
+	if !in.must(in.move(InExit, why, &exit)) {
+		return
+	}
+	in.r = nil
 	if in.probation != nil {
 		if exit.Failure != "" {
 			in.probationFailed(exit.Failure)
 		} else {
 			in.probationFailed("ended before it was ready (" + why + ")")
 		}
-		in.move(EvRest, "a failed new generation is not restarted; the old instance keeps serving", nil)
+		in.must(in.move(InRest, "a failed new generation is not restarted; the old instance keeps serving", nil))
 		return
 	}
 	now := time.Now()
@@ -527,54 +456,59 @@ func (in *instance) afterRun(exit Exit, why string) {
 	in.decision = d.Reason
 	switch {
 	case d.GiveUp:
-		in.move(EvGiveUp, d.Reason, nil)
+		in.must(in.move(InGiveUp, d.Reason, nil))
 	case d.Restart:
 		in.nextTry = now.Add(d.Delay)
-		in.move(EvRestart, d.Reason, nil)
-		in.retryC = time.After(d.Delay)
+		if in.must(in.move(InRestart, d.Reason, nil)) {
+			in.retryC = time.After(d.Delay)
+		}
 	default:
-		in.move(EvRest, d.Reason, nil)
+		in.must(in.move(InRest, d.Reason, nil))
 	}
 }
 
-// move makes one transition and records it as an event.
-func (in *instance) move(ev Event, reason string, exit *Exit) {
+// move makes one transition and records it as an event, or returns the
+// *TransitionError of a move the table does not allow, changing nothing.
+func (in *instance) move(ev Input, reason string, exit *Exit) error {
 	to, err := Next(in.state, ev)
 	if err != nil {
-		in.log.Error("internal error: illegal transition", "err", err, "reason", reason)
-		return
+		return err
 	}
 	e := spec.Event{Time: time.Now(), App: in.name, Instance: in.id,
 		From: in.state.String(), To: to.String(), Reason: reason}
-	if in.p != nil {
-		e.Pid = in.p.Pid
+	if in.r != nil {
+		e.Pid = in.r.p.Pid
 	}
 	if exit != nil {
 		code := exit.Code
 		e.ExitCode = &code
 		e.Signal = spec.SignalOf(exit.Signal)
-		if ev == EvExit && len(in.crash) > 0 {
+		if ev == InExit && len(in.crash) > 0 {
 			e.Stderr = in.crash
 		}
 	}
 	if to != Waiting {
 		in.nextTry = time.Time{}
 	}
-	in.state, in.reason = to, reason
+	in.state, in.reason, in.rested = to, reason, ev == InRest
 	if to == Online && in.probation != nil {
 		in.probation <- nil
 		in.probation = nil
 	}
+	if to == Stopped {
+		in.r = nil // a stopped instance has no run
+	}
 	in.publish() // before any reply, so a caller sees the state it waited for
 	in.sup.record(e)
 	in.log.Debug("transition", "from", e.From, "to", e.To, "reason", reason)
+	return nil
 }
 
 // note records an event that is not a state change.
 func (in *instance) note(reason string) {
 	e := spec.Event{Time: time.Now(), App: in.name, Instance: in.id, Reason: reason}
-	if in.p != nil {
-		e.Pid = in.p.Pid
+	if in.r != nil {
+		e.Pid = in.r.p.Pid
 	}
 	in.sup.record(e)
 }
@@ -583,12 +517,13 @@ func (in *instance) publish() {
 	s := &Snapshot{
 		App: in.name, Instance: in.id, State: in.state, Restarts: in.restarts,
 		LastExit: in.lastExit, Reason: in.reason, Decision: in.decision,
-		NextTry: in.nextTry, Crash: in.crash, Status: in.status, ReadyBy: in.readyVia,
+		NextTry: in.nextTry, Crash: in.crash, Rested: in.rested && in.state == Stopped,
 	}
-	if in.p != nil {
-		s.Pid, s.Started = in.p.Pid, in.started
+	if r := in.r; r != nil {
+		s.Pid, s.Started = r.p.Pid, r.started
+		s.Status, s.ReadyBy = r.status, r.readyVia
 		s.HeldBy = "process group, /proc and its TEND_RUN marker (no cgroup)"
-		if g := in.p.Group; g != nil {
+		if g := r.p.Group; g != nil {
 			s.HeldBy = "cgroup " + g.Path
 		}
 	}
@@ -600,4 +535,35 @@ func (in *instance) openLogs() {
 	outPath, errPath := logs.Paths(in.sup.home, in.app, in.id)
 	in.out, in.err = in.sup.writers.Writer(outPath, in.app, in.id), in.sup.writers.Writer(errPath, in.app, in.id)
 	in.writers.Store(&[2]*logs.Writer{in.out, in.err})
+}
+
+// lost ends a run whose main process the kernel no longer has although
+// tend's reaper never reported it (another waiter took its exit status):
+// as an exit of unknown status, so the restart policy applies.
+func (in *instance) lost() {
+	r := in.r
+	if !r.alive() || !in.state.Running() || !r.gone() {
+		return
+	}
+	select {
+	case <-r.p.Done():
+		return // reported after all: the owner's select takes it next
+	default:
+	}
+	r.procDone = nil
+	r.failure = fmt.Sprintf("lost: pid %d ended and tend did not see it end", r.p.Pid)
+	in.note(r.failure + "; the run counts as failed")
+	in.onProcDone()
+}
+
+// afterKill looks, after the SIGKILL of a stop, whether the main process
+// is gone unseen (lost), which no reaper would ever report; else it looks
+// again a little later. A stop thus ends even then, instead of waiting
+// forever with the command that asked for it.
+func (in *instance) afterKill() {
+	if in.r.gone() {
+		in.lost()
+		return
+	}
+	in.r.pollC = time.After(5 * pollEvery)
 }

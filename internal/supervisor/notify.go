@@ -5,34 +5,27 @@ import (
 	"time"
 
 	"github.com/tend-pm/tend/internal/notify"
-	"github.com/tend-pm/tend/internal/proc"
 	"github.com/tend-pm/tend/internal/ptable"
 )
 
-// run is a live process and the instance it belongs to.
-type run struct {
-	in *instance
-	p  *proc.Process
-}
-
-// register makes p's pid known to the sd_notify socket.
-func (s *Supervisor) register(in *instance, p *proc.Process) {
+// register makes r's pid known to the sd_notify socket.
+func (s *Supervisor) register(r *run) {
 	s.pmu.Lock()
-	s.byPid[p.Pid] = run{in, p}
+	s.byPid[r.p.Pid] = r
 	s.pmu.Unlock()
 }
 
-func (s *Supervisor) unregister(p *proc.Process) {
+func (s *Supervisor) unregister(r *run) {
 	s.pmu.Lock()
-	if r, ok := s.byPid[p.Pid]; ok && r.p == p {
-		delete(s.byPid, p.Pid)
+	if s.byPid[r.p.Pid] == r {
+		delete(s.byPid, r.p.Pid)
 	}
 	s.pmu.Unlock()
 }
 
 // runOf finds the run a pid belongs to: the main process, or a
 // descendant of one (an app started through a shell, a forking server).
-func (s *Supervisor) runOf(pid int) (run, bool) {
+func (s *Supervisor) runOf(pid int) (*run, bool) {
 	for range 16 {
 		s.pmu.Lock()
 		r, ok := s.byPid[pid]
@@ -42,11 +35,11 @@ func (s *Supervisor) runOf(pid int) (run, bool) {
 		}
 		e, err := ptable.Read(pid)
 		if err != nil || e.PPid <= 1 {
-			return run{}, false
+			return nil, false
 		}
 		pid = e.PPid
 	}
-	return run{}, false
+	return nil, false
 }
 
 // onNotify turns one sd_notify datagram into signals of its instance.
@@ -56,7 +49,7 @@ func (s *Supervisor) onNotify(m notify.Message) {
 		s.log.Debug("sd_notify from a process tend does not run", "pid", m.Pid)
 		return
 	}
-	sig := func(kind sigKind) appSignal { return appSignal{p: r.p, kind: kind, from: "notify"} }
+	sig := func(kind sigKind) appSignal { return appSignal{r: r, kind: kind, from: "notify"} }
 	// Status first, so that READY=1 with STATUS= shows both.
 	if v, ok := m.Fields["STATUS"]; ok {
 		sg := sig(sigStatus)

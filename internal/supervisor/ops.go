@@ -47,18 +47,37 @@ func (o *opLocks) lock(names []string) (unlock func()) {
 	for _, l := range held {
 		l.Lock()
 	}
-	return func() {
-		for _, l := range held {
-			l.Unlock()
-		}
-		o.mu.Lock()
-		for i, l := range held {
-			if l.refs--; l.refs == 0 {
-				delete(o.m, names[i])
-			}
-		}
-		o.mu.Unlock()
+	return func() { o.release(names, held) }
+}
+
+// tryLock takes name's lock only if no command holds it or waits for it:
+// the reconciler leaves an app alone while a command works on it.
+func (o *opLocks) tryLock(name string) (unlock func(), ok bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.m == nil {
+		o.m = map[string]*opLock{}
 	}
+	if o.m[name] != nil {
+		return nil, false
+	}
+	l := &opLock{refs: 1}
+	l.Lock()
+	o.m[name] = l
+	return func() { o.release([]string{name}, []*opLock{l}) }, true
+}
+
+func (o *opLocks) release(names []string, held []*opLock) {
+	for _, l := range held {
+		l.Unlock()
+	}
+	o.mu.Lock()
+	for i, l := range held {
+		if l.refs--; l.refs == 0 {
+			delete(o.m, names[i])
+		}
+	}
+	o.mu.Unlock()
 }
 
 // lockTarget locks the apps that t ("all", "name" or "name:N") names

@@ -8,7 +8,6 @@ import (
 
 	"github.com/tend-pm/tend/internal/crash"
 	"github.com/tend-pm/tend/internal/logs"
-	"github.com/tend-pm/tend/internal/proc"
 	"github.com/tend-pm/tend/internal/spec"
 )
 
@@ -32,20 +31,23 @@ func (s *Supervisor) lostLines(app string, id int, path string, lost int64, err 
 	s.record(e)
 }
 
-// pump reads a run's stdout and stderr, one goroutine per pipe, and
-// returns a channel closed when both reached EOF.
-func (in *instance) pump(p *proc.Process, outR, errR *os.File) <-chan struct{} {
+// pump reads a run's stdout, stderr and IPC channel, one goroutine each,
+// and returns a channel closed when both pipes reached EOF.
+func (in *instance) pump(r *run) <-chan struct{} {
 	done := make(chan struct{})
 	f := logs.FormatOf(in.app)
 	var wg sync.WaitGroup
 	wg.Add(2)
-	go in.drain(&wg, p, outR, "out", in.out, f)
-	go in.drain(&wg, p, errR, "err", in.err, f)
+	go in.drain(&wg, r, r.pipes[0], "out", in.out, f)
+	go in.drain(&wg, r, r.pipes[1], "err", in.err, f)
+	if r.conn != nil {
+		go in.readChannel(r)
+	}
 	go func() { wg.Wait(); close(done) }()
 	return done
 }
 
-func (in *instance) drain(wg *sync.WaitGroup, p *proc.Process, r *os.File, stream string, w *logs.Writer, f logs.Format) {
+func (in *instance) drain(wg *sync.WaitGroup, rn *run, r *os.File, stream string, w *logs.Writer, f logs.Format) {
 	defer crash.Guard(in.log, "output "+stream)
 	defer wg.Done()
 	defer r.Close()
@@ -67,8 +69,8 @@ func (in *instance) drain(wg *sync.WaitGroup, p *proc.Process, r *os.File, strea
 		}
 		buf = sf.Append(buf[:0], stamp, text)
 		w.WriteLine(buf)
-		if re := in.readyLine.Load(); re != nil && re.Match(text) && in.readyLine.CompareAndSwap(re, nil) {
-			in.tell(appSignal{p: p, kind: sigReady, from: "log"})
+		if re := rn.readyLine.Load(); re != nil && re.Match(text) && rn.readyLine.CompareAndSwap(re, nil) {
+			in.tell(appSignal{r: rn, kind: sigReady, from: "log"})
 		}
 		if stream == "err" || in.sup.hub.Active() || in.sup.echo != nil {
 			e := logs.Entry{Time: now, App: in.name, Instance: in.id, Stream: stream, Line: string(text)}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/tend-pm/tend/internal/crash"
 	"github.com/tend-pm/tend/internal/spec"
@@ -102,17 +103,43 @@ func (s *Supervisor) reloadOne(name string, id int) error {
 		}
 		return old.send(command{kind: cmdRestart, why: "restarted by tend reload (it was not running)"})
 	}
+	s.mu.Lock()
+	select {
+	case <-s.closing:
+		s.mu.Unlock()
+		return fmt.Errorf("reload %s:%d: the daemon is shutting down", name, id)
+	default:
+	}
 	fresh := newInstance(s, app, id)
-	result := make(chan error, 1)
+	s.fresh[fresh] = struct{}{}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.fresh, fresh)
+		s.mu.Unlock()
+	}()
+	outcome := make(chan error, 1) // the new instance says once: online (nil) or why not
 	why := fmt.Sprintf("new generation by tend reload (replacing pid %d)", old.snap.Load().Pid)
-	if err := fresh.send(command{kind: cmdStart, why: why, probation: result}); err != nil {
+	if err := fresh.send(command{kind: cmdStart, why: why, probation: outcome}); err != nil {
 		s.quitInstances([]*instance{fresh}, "reload failed")
 		return fmt.Errorf("reload %s:%d: %w", name, id, err)
 	}
-	if err := <-result; err != nil {
-		s.quitInstances([]*instance{fresh}, "reload failed")
-		old.send(command{kind: cmdNote, why: "reload failed; this instance keeps serving: " + err.Error()})
-		return fmt.Errorf("reload %s:%d: the new instance %v; the old one (pid %d) keeps serving", name, id, err, old.snap.Load().Pid)
+	// The outcome is decided here, once: ready, ended, timed out or
+	// cancelled by the daemon's shutdown.
+	deadline := time.NewTimer(app.ReadyTimeout.D())
+	defer deadline.Stop()
+	var failed error
+	select {
+	case failed = <-outcome:
+	case <-deadline.C:
+		failed = fmt.Errorf("was not ready within %s (ready: %s)", app.ReadyTimeout, app.Ready)
+	case <-s.closing:
+		failed = errors.New("was cancelled: the daemon is shutting down")
+	}
+	if failed != nil {
+		s.quitInstances([]*instance{fresh}, "reload failed: the new instance "+failed.Error())
+		old.send(command{kind: cmdNote, why: "reload failed; this instance keeps serving: the new instance " + failed.Error()})
+		return fmt.Errorf("reload %s:%d: the new instance %v; the old one (pid %d) keeps serving", name, id, failed, old.snap.Load().Pid)
 	}
 	s.mu.Lock()
 	swapped := false

@@ -40,6 +40,9 @@ func (e Exit) String() string {
 	if e.Signal != 0 {
 		return "killed by " + spec.SignalName(e.Signal)
 	}
+	if e.Code < 0 {
+		return "exit status unknown"
+	}
 	return fmt.Sprintf("exit %d", e.Code)
 }
 

@@ -4,14 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"regexp"
 	"strconv"
 	"time"
 
 	"github.com/tend-pm/tend/internal/crash"
 	"github.com/tend-pm/tend/internal/ipc"
-	"github.com/tend-pm/tend/internal/proc"
 	"github.com/tend-pm/tend/internal/spec"
 )
 
@@ -31,10 +29,10 @@ const (
 	sigBad     // a line that could not be read
 )
 
-// appSignal is one thing a run said. p is the run it came from: a
+// appSignal is one thing a run said. r is the run it came from: a
 // signal of an ended run is ignored.
 type appSignal struct {
-	p    *proc.Process
+	r    *run
 	kind sigKind
 	from string // "ipc", "notify" or "log"
 	text string
@@ -60,10 +58,10 @@ func (in *instance) tell(sg appSignal) {
 }
 
 // readChannel reads the run's IPC channel until the child closes it.
-func (in *instance) readChannel(p *proc.Process, c *ipc.Conn) {
+func (in *instance) readChannel(r *run) {
 	defer crash.Guard(in.log, "ipc channel")
-	c.Read(func(m ipc.Message) {
-		sg := appSignal{p: p, from: "ipc"}
+	r.conn.Read(func(m ipc.Message) {
+		sg := appSignal{r: r, from: "ipc"}
 		switch m.Type {
 		case "ready":
 			sg.kind = sigReady
@@ -76,20 +74,21 @@ func (in *instance) readChannel(p *proc.Process, c *ipc.Conn) {
 		}
 		in.tell(sg)
 	}, func(err error) {
-		in.tell(appSignal{p: p, kind: sigBad, from: "ipc", text: err.Error()})
+		in.tell(appSignal{r: r, kind: sigBad, from: "ipc", text: err.Error()})
 	})
 }
 
 // onSignal acts on what the current run said.
 func (in *instance) onSignal(sg appSignal) {
-	if sg.p == nil || sg.p != in.p {
+	r := in.r
+	if sg.r == nil || sg.r != r {
 		return // from an ended run
 	}
 	switch sg.kind {
 	case sigReady:
 		in.readyBy(sg.from)
 	case sigStatus:
-		in.status = sg.text
+		r.status = sg.text
 	case sigStopping:
 		in.note("the app says it is stopping (" + sg.from + ")")
 	case sigReloading:
@@ -98,18 +97,18 @@ func (in *instance) onSignal(sg appSignal) {
 		if sg.text == "trigger" {
 			in.failRun("watchdog: the app triggered it (WATCHDOG=trigger)")
 		} else if in.app.Watchdog > 0 && in.state == Online {
-			in.watchdogC = time.After(in.app.Watchdog.D())
+			r.watchdogC = time.After(in.app.Watchdog.D())
 		}
 	case sigExtend:
-		if in.state == Starting && in.readyTimeoutC != nil {
-			in.readyTimeoutC = time.After(sg.d)
+		if in.state == Starting && r.readyTimeoutC != nil {
+			r.readyTimeoutC = time.After(sg.d)
 			in.note(fmt.Sprintf("the app asks %s more to become ready", sg.d))
-		} else if in.state == Stopping && in.killC != nil {
-			in.killC = time.After(sg.d)
+		} else if in.state == Stopping && r.killC != nil {
+			r.killC = time.After(sg.d)
 			in.note(fmt.Sprintf("the app asks %s more to stop", sg.d))
 		}
 	case sigMainPID:
-		in.note(fmt.Sprintf("the app says its main process is pid %d; tend follows the whole tree of pid %d", sg.pid, in.p.Pid))
+		in.note(fmt.Sprintf("the app says its main process is pid %d; tend follows the whole tree of pid %d", sg.pid, r.p.Pid))
 	case sigMessage:
 		in.noteMessage(sg.text)
 	case sigBad:
@@ -153,17 +152,15 @@ func (in *instance) readyBy(src string) {
 // becomeReady moves a starting instance online, by via (ipc, notify,
 // log or min_uptime), and starts the watchdog when there is one.
 func (in *instance) becomeReady(via, reason string) {
-	in.readyC, in.readyTimeoutC = nil, nil
-	in.readyVia = via
-	in.move(EvReady, reason, nil)
-	if in.app.Watchdog > 0 && in.sup.notifyPath != "" {
-		in.watchdogC = time.After(in.app.Watchdog.D())
+	r := in.r
+	if !in.must(in.move(InReady, reason, nil)) {
+		return
 	}
-}
-
-// dropRunTimers stops the waits that belong to a live run.
-func (in *instance) dropRunTimers() {
-	in.readyC, in.readyTimeoutC, in.watchdogC = nil, nil, nil
+	r.readyC, r.readyTimeoutC = nil, nil
+	r.readyVia = via
+	if in.app.Watchdog > 0 && in.sup.notifyPath != "" {
+		r.watchdogC = time.After(in.app.Watchdog.D())
+	}
 }
 
 // channelEnv adds the IPC variables for a child whose channel is fd.
@@ -174,21 +171,6 @@ func channelEnv(env []string, app *spec.App, fd int) []string {
 		env = setEnv(env, "NODE_CHANNEL_SERIALIZATION_MODE", "json")
 	}
 	return env
-}
-
-// openChannel makes this run's IPC channel and adds the child's end to
-// ps; the caller closes the returned file once the child has started.
-func (in *instance) openChannel(ps *proc.Spec) (*ipc.Conn, *os.File, error) {
-	if in.app.IPC == spec.IPCOff {
-		return nil, nil, nil
-	}
-	c, child, err := ipc.Pair(in.app.IsNode())
-	if err != nil {
-		return nil, nil, err
-	}
-	ps.ExtraFiles = append(ps.ExtraFiles, child)
-	ps.Env = channelEnv(ps.Env, in.app, 2+len(ps.ExtraFiles))
-	return c, child, nil
 }
 
 // compileReadyLine returns the app's ready_log_line, or nil.
@@ -211,12 +193,12 @@ func (s *Supervisor) Send(t string, data json.RawMessage) error {
 	}
 	var errs []error
 	for _, in := range allInstances(ts) {
-		c := in.conn.Load()
-		if c == nil {
+		r := in.live.Load()
+		if r == nil || r.conn == nil {
 			errs = append(errs, fmt.Errorf("%s:%d has no channel (not running, or ipc: off)", in.name, in.id))
 			continue
 		}
-		if err := c.Send(data); err != nil {
+		if err := r.conn.Send(data); err != nil {
 			errs = append(errs, fmt.Errorf("send to %s:%d: %w", in.name, in.id, err))
 		}
 	}

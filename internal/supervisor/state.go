@@ -1,8 +1,9 @@
 // Package supervisor keeps apps in the state the user asked for. It is a
 // reconciler: a command changes the desired state (stored in one
-// transaction), and each instance's owner goroutine converges to it.
+// transaction), each instance's owner goroutine converges to it, and a
+// pass every second mends what a command left undone (reconcile.go).
 //
-// An instance's states and the events that move it:
+// An instance's states and the inputs that move it (each move is recorded as an event):
 //
 //	           start                 ready (min_uptime or a signal)
 //	stopped ─────────▶ starting ─────────────────▶ online
@@ -20,7 +21,7 @@
 // never started until a valid spec replaces it.
 //
 // stop from exited, waiting or errored goes straight to stopped. Every
-// other pairing of state and event is refused with "cannot EVENT while
+// other pairing of state and input is refused with "cannot INPUT while
 // STATE". The table below is the one place these moves are written.
 package supervisor
 
@@ -60,61 +61,62 @@ func ParseState(s string) (State, error) {
 	return 0, fmt.Errorf("unknown state %q", s)
 }
 
-// Event moves an instance from one state to another.
-type Event uint8
+// Input is what moves an instance from one state to another: the state
+// machine's input. What is recorded of each move is a spec.Event.
+type Input uint8
 
-// The events.
+// The inputs.
 const (
-	EvStart   Event = iota // the user asked it to run
-	EvReady                // it proved ready
-	EvExit                 // its main process ended
-	EvStop                 // the user (or shutdown) asked it to stop
-	EvGone                 // the last process of its tree ended while stopping
-	EvRestart              // the policy decided to start it again
-	EvTimer                // the restart delay passed
-	EvGiveUp               // the crash-loop rule gave up
-	EvRest                 // the policy decided it stays down
-	EvInvalid              // its stored spec does not validate
-	numEvents
+	InStart   Input = iota // the user asked it to run
+	InReady                // it proved ready
+	InExit                 // its main process ended
+	InStop                 // the user (or shutdown) asked it to stop
+	InGone                 // the last process of its tree ended while stopping
+	InRestart              // the policy decided to start it again
+	InTimer                // the restart delay passed
+	InGiveUp               // the crash-loop rule gave up
+	InRest                 // the policy decided it stays down
+	InInvalid              // its stored spec does not validate
+	numInputs
 )
 
-var eventNames = [numEvents]string{"start", "ready", "exit", "stop", "gone", "restart", "timer", "give up", "rest", "invalid"}
+var inputNames = [numInputs]string{"start", "ready", "exit", "stop", "gone", "restart", "timer", "give up", "rest", "invalid"}
 
-func (e Event) String() string {
-	if e < numEvents {
-		return eventNames[e]
+func (e Input) String() string {
+	if e < numInputs {
+		return inputNames[e]
 	}
-	return fmt.Sprintf("Event(%d)", e)
+	return fmt.Sprintf("Input(%d)", e)
 }
 
-// transitions is the legal-move table: transitions[from][event] = to.
+// transitions is the legal-move table: transitions[from][input] = to.
 // A missing entry is an illegal move.
-var transitions = map[State]map[Event]State{
-	Stopped:  {EvStart: Starting, EvStop: Stopped, EvInvalid: Errored},
-	Starting: {EvReady: Online, EvExit: Exited, EvStop: Stopping},
-	Online:   {EvExit: Exited, EvStop: Stopping},
-	Stopping: {EvStop: Stopping, EvExit: Stopping, EvGone: Stopped},
-	Exited:   {EvStop: Stopped, EvRestart: Waiting, EvGiveUp: Errored, EvRest: Stopped},
-	Waiting:  {EvStop: Stopped, EvTimer: Starting},
-	Errored:  {EvStart: Starting, EvStop: Stopped},
+var transitions = map[State]map[Input]State{
+	Stopped:  {InStart: Starting, InStop: Stopped, InInvalid: Errored},
+	Starting: {InReady: Online, InExit: Exited, InStop: Stopping},
+	Online:   {InExit: Exited, InStop: Stopping},
+	Stopping: {InStop: Stopping, InExit: Stopping, InGone: Stopped},
+	Exited:   {InStop: Stopped, InRestart: Waiting, InGiveUp: Errored, InRest: Stopped},
+	Waiting:  {InStop: Stopped, InTimer: Starting},
+	Errored:  {InStart: Starting, InStop: Stopped},
 }
 
-// TransitionError is an event that makes no sense in a state.
+// TransitionError is an input that makes no sense in a state.
 type TransitionError struct {
 	From  State
-	Event Event
+	Input Input
 }
 
 func (e *TransitionError) Error() string {
-	return fmt.Sprintf("cannot %s while %s", e.Event, e.From)
+	return fmt.Sprintf("cannot %s while %s", e.Input, e.From)
 }
 
 // Next returns the state that ev moves from to, or a *TransitionError.
-func Next(from State, ev Event) (State, error) {
+func Next(from State, ev Input) (State, error) {
 	if to, ok := transitions[from][ev]; ok {
 		return to, nil
 	}
-	return from, &TransitionError{From: from, Event: ev}
+	return from, &TransitionError{From: from, Input: ev}
 }
 
 // Running reports whether a process may be alive in s.

@@ -5,20 +5,20 @@ import (
 	"testing"
 )
 
-// TestNextEveryStateAndEvent checks the whole table: every state × event
+// TestNextEveryStateAndInput checks the whole table: every state × input
 // pairing either moves where the diagram says or is refused.
-func TestNextEveryStateAndEvent(t *testing.T) {
-	want := map[State]map[Event]State{
-		Stopped:  {EvStart: Starting, EvStop: Stopped, EvInvalid: Errored},
-		Starting: {EvReady: Online, EvExit: Exited, EvStop: Stopping},
-		Online:   {EvExit: Exited, EvStop: Stopping},
-		Stopping: {EvStop: Stopping, EvExit: Stopping, EvGone: Stopped},
-		Exited:   {EvStop: Stopped, EvRestart: Waiting, EvGiveUp: Errored, EvRest: Stopped},
-		Waiting:  {EvStop: Stopped, EvTimer: Starting},
-		Errored:  {EvStart: Starting, EvStop: Stopped},
+func TestNextEveryStateAndInput(t *testing.T) {
+	want := map[State]map[Input]State{
+		Stopped:  {InStart: Starting, InStop: Stopped, InInvalid: Errored},
+		Starting: {InReady: Online, InExit: Exited, InStop: Stopping},
+		Online:   {InExit: Exited, InStop: Stopping},
+		Stopping: {InStop: Stopping, InExit: Stopping, InGone: Stopped},
+		Exited:   {InStop: Stopped, InRestart: Waiting, InGiveUp: Errored, InRest: Stopped},
+		Waiting:  {InStop: Stopped, InTimer: Starting},
+		Errored:  {InStart: Starting, InStop: Stopped},
 	}
 	for s := range numStates {
-		for ev := range numEvents {
+		for ev := range numInputs {
 			got, err := Next(s, ev)
 			to, legal := want[s][ev]
 			switch {

@@ -64,10 +64,15 @@ type Supervisor struct {
 	events  eventHub
 
 	ops  opLocks    // one command at a time per app
-	mu   sync.Mutex // guards apps
+	mu   sync.Mutex // guards apps and fresh
 	apps map[string]*app
+	// fresh holds the new generations of reloads in progress: not yet
+	// instances of their app, but stopped by Shutdown all the same.
+	fresh map[*instance]struct{}
 
 	socks *listen.Registry
+
+	reconNames []string // the reconciler's list of app names, reused
 
 	lastLook atomic.Int64  // when a client last read usage, unix ns
 	lookC    chan struct{} // wakes an idle sampler
@@ -75,7 +80,7 @@ type Supervisor struct {
 	writers logs.Pool
 
 	pmu        sync.Mutex // guards byPid
-	byPid      map[int]run
+	byPid      map[int]*run
 	notify     *notify.Server
 	notifyPath string
 	runDir     string
@@ -88,8 +93,9 @@ type Supervisor struct {
 	preloadPath string
 	preloadErr  error
 
-	quit chan struct{}
-	wg   sync.WaitGroup
+	closing chan struct{} // closed when Shutdown begins: reloads give up
+	quit    chan struct{} // closed once every instance is stopped
+	wg      sync.WaitGroup
 }
 
 // app is one app's record and its instances; guarded by Supervisor.mu.
@@ -105,8 +111,8 @@ type app struct {
 func New(cfg Config) *Supervisor {
 	s := &Supervisor{
 		home: cfg.Home, store: cfg.Store, spawner: cfg.Spawner, log: cfg.Logger, echo: cfg.Echo,
-		apps: map[string]*app{}, quit: make(chan struct{}), started: cfg.StartReason,
-		byPid: map[int]run{},
+		apps: map[string]*app{}, fresh: map[*instance]struct{}{}, quit: make(chan struct{}), closing: make(chan struct{}), started: cfg.StartReason,
+		byPid: map[int]*run{},
 		socks: listen.NewRegistry(), lookC: make(chan struct{}, 1),
 	}
 	s.writers.OnLoss = s.lostLines
@@ -136,8 +142,9 @@ func New(cfg Config) *Supervisor {
 			})
 		}
 	}
-	s.wg.Add(1)
+	s.wg.Add(2)
 	go s.sampleLoop()
+	go s.reconcileLoop()
 	return s
 }
 
@@ -177,25 +184,38 @@ func (s *Supervisor) Restore() error {
 	}
 	slices.SortFunc(recs, func(a, b spec.Record) int { return a.Created.Compare(b.Created) })
 	for _, r := range recs {
-		if why := s.invalidRecord(r); why != "" {
-			s.restoreInvalid(r, why)
-			continue
-		}
-		if err := s.bind([]*spec.App{r.App}); err != nil {
-			// Its instances fail to start, with this reason, and retry.
-			s.log.Error("restore: bind", "app", r.App.Name, "err", err)
-		}
-		a := &app{rec: r, instances: s.makeInstances(r.App)}
-		s.mu.Lock()
-		s.apps[r.App.Name] = a
-		s.mu.Unlock()
-		if r.Desired == spec.DesiredRunning {
-			if err := s.startInstances(a.instances, "restored by the daemon"); err != nil {
-				s.log.Error("restore", "app", r.App.Name, "err", err)
-			}
-		}
+		s.restoreOne(r)
 	}
 	return nil
+}
+
+// restoreOne brings back one stored app, under its op lock so that the
+// reconciler does not start what is being started here.
+func (s *Supervisor) restoreOne(r spec.Record) {
+	defer s.ops.lock([]string{r.App.Name})()
+	if why := s.invalidRecord(r); why != "" {
+		s.restoreInvalid(r, why)
+		return
+	}
+	if err := s.bind([]*spec.App{r.App}); err != nil {
+		// Its instances fail to start, with this reason, and retry.
+		s.log.Error("restore: bind", "app", r.App.Name, "err", err)
+	}
+	a := &app{rec: r, instances: s.makeInstances(r.App)}
+	s.mu.Lock()
+	s.apps[r.App.Name] = a
+	s.mu.Unlock()
+	var wanted []*instance
+	for _, in := range a.instances {
+		if r.Wants(in.id) {
+			wanted = append(wanted, in)
+		}
+	}
+	if len(wanted) > 0 {
+		if err := s.startInstances(wanted, "restored by the daemon"); err != nil {
+			s.log.Error("restore", "app", r.App.Name, "err", err)
+		}
+	}
 }
 
 // invalidRecord says why a stored record cannot run, or "". A record that
@@ -468,19 +488,26 @@ func (s *Supervisor) sortedApps() []*app {
 	return out
 }
 
-// setDesired stores the desired state of whole apps addressed by ts.
-// The caller holds the apps' op locks, so no other command changes them
-// meanwhile; the store is written outside mu.
+// setDesired stores the desired state d of what ts addresses: of whole
+// apps, or of single instances (tend stop web:1 keeps web:1 down while
+// the rest runs). The caller holds the apps' op locks, so no other
+// command changes them meanwhile; the store is written outside mu.
 func (s *Supervisor) setDesired(ts []target, d spec.Desired, w writes) error {
 	s.mu.Lock()
 	var recs []spec.Record
 	var apps []*app
 	for _, t := range ts {
-		if len(t.ins) != len(t.app.instances) || s.apps[t.app.rec.App.Name] != t.app {
-			continue // one instance (the app's desired state stays), or gone
+		if s.apps[t.app.rec.App.Name] != t.app {
+			continue // gone
 		}
 		r := t.app.rec
-		r.Desired = d
+		if len(t.ins) == len(t.app.instances) {
+			r = r.WantAll(d)
+		} else {
+			for _, in := range t.ins {
+				r = r.Want(in.id, d == spec.DesiredRunning)
+			}
+		}
 		recs = append(recs, r)
 		apps = append(apps, t.app)
 	}
@@ -651,7 +678,13 @@ func (s *Supervisor) delete(t string, w writes) error {
 // the next daemon brings the apps back (DESIGN §2). It returns when every
 // process is gone or ctx ends.
 func (s *Supervisor) Shutdown(ctx context.Context) error {
+	close(s.closing)
 	ins := s.allInstances()
+	s.mu.Lock()
+	for in := range s.fresh {
+		ins = append(ins, in)
+	}
+	s.mu.Unlock()
 	done := make(chan struct{})
 	go func() {
 		s.quitInstances(ins, "shutting down")
@@ -742,6 +775,7 @@ func (s *Supervisor) scale(name string, n int, w writes) error {
 	r := a.rec
 	r.App = r.App.Clone()
 	r.App.Instances = n
+	r = r.Normalize() // instances stopped by hand beyond n are gone
 	s.mu.Unlock()
 	// Stored outside the supervisor's lock; the app's op lock keeps
 	// other commands off it meanwhile.
@@ -750,6 +784,17 @@ func (s *Supervisor) scale(name string, n int, w writes) error {
 	}
 	s.mu.Lock()
 	a.rec = r
+	s.mu.Unlock()
+	return s.resize(a, fmt.Sprintf("scaled down to %d", n), fmt.Sprintf("scaled up to %d", n))
+}
+
+// resize makes a's instances the number its record says: new ones start
+// when meant to run, the highest ids stop gracefully and go. down and up
+// are the reasons recorded. The caller holds a's op lock.
+func (s *Supervisor) resize(a *app, down, up string) error {
+	s.mu.Lock()
+	r := a.rec
+	n := r.App.Instances
 	old := a.instances
 	var added, removed []*instance
 	if n > len(old) {
@@ -761,17 +806,19 @@ func (s *Supervisor) scale(name string, n int, w writes) error {
 		removed = old[n:]
 		a.instances = slices.Clone(old[:n])
 	}
-	run := r.Desired == spec.DesiredRunning
 	s.mu.Unlock()
 	// The kept instances learn the new count (log paths depend on it)
 	// at their next start.
 	for _, in := range old[:min(n, len(old))] {
 		in.send(command{kind: cmdUpdate, app: r.App})
 	}
-	s.quitInstances(removed, fmt.Sprintf("scaled down to %d", n))
+	s.quitInstances(removed, down)
 	s.socks.ReleaseInstances(r.App.Name, n)
-	if run {
-		return s.startInstances(added, fmt.Sprintf("scaled up to %d", n))
+	var wanted []*instance
+	for _, in := range added {
+		if r.Wants(in.id) {
+			wanted = append(wanted, in)
+		}
 	}
-	return nil
+	return s.startInstances(wanted, up)
 }

@@ -140,7 +140,7 @@ func TestStopLeavesNoProcessOfTheTree(t *testing.T) {
 	in := s.allInstances()[0]
 	var members []int
 	testutil.WaitFor(t, 5*time.Second, "3 processes", func() bool {
-		rest, _ := in.process.Load().Remaining()
+		rest, _ := in.live.Load().p.Remaining()
 		members = append(rest, v.Pid)
 		return len(rest) == 2
 	})

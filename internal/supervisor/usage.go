@@ -74,10 +74,11 @@ func (s *Supervisor) sample() (fallback bool) {
 	var tab ptable.Table
 	now := time.Now()
 	for _, in := range s.allInstances() {
-		p := in.process.Load()
-		if p == nil {
+		r := in.live.Load()
+		if r == nil {
 			continue
 		}
+		p := r.p
 		var cur usageSample
 		if g := p.Group; g != nil {
 			cur = usageSample{at: now, u: groupUsage(g)}

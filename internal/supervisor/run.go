@@ -1,0 +1,206 @@
+package supervisor
+
+import (
+	"fmt"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/tend-pm/tend/internal/cgroup"
+	"github.com/tend-pm/tend/internal/ipc"
+	"github.com/tend-pm/tend/internal/logs"
+	"github.com/tend-pm/tend/internal/proc"
+	"github.com/tend-pm/tend/internal/spec"
+)
+
+// run is one process of an instance and everything that lives exactly as
+// long as it: the process and what holds its tree (a cgroup, or its
+// process group and TEND_RUN marker), the output pipes and their readers,
+// the IPC channel, the pid the notify socket knows it by, and the timers
+// of its readiness, watchdog and stop. spawn makes all of it or none,
+// unwinding what it made when a step fails (as exec.Cmd.Start does);
+// release is the one cleanup, whichever way the run ended.
+//
+// p, conn, pipes and started are set by spawn and never change; the rest
+// belongs to the instance's owner goroutine, except readyLine, which the
+// output readers share.
+type run struct {
+	in      *instance
+	p       *proc.Process
+	conn    *ipc.Conn // nil with ipc: off
+	pipes   [2]*os.File
+	started time.Time
+
+	procDone  <-chan struct{} // nil once the main process is reaped
+	pipesDone <-chan struct{} // nil once both pipes reached EOF
+	exitedAt  time.Time
+
+	drainC        <-chan time.Time // bounds the wait for pipesDone
+	readyC        <-chan time.Time // min_uptime passed
+	readyTimeoutC <-chan time.Time // ready_timeout passed without a ready signal
+	watchdogC     <-chan time.Time // the wait for the next WATCHDOG=1
+	killC         <-chan time.Time // kill_timeout passed while stopping
+	pollC         <-chan time.Time // look again for survivors of the tree
+
+	readyLine atomic.Pointer[regexp.Regexp] // ready_log_line, until it matched
+	status    string                        // the app's own words (IPC status, STATUS=)
+	readyVia  string                        // what made it online
+	// failure, when set, is why tend ended the run (not ready in time,
+	// watchdog): it counts as failed whatever its exit.
+	failure string
+}
+
+// noRun stands for the run of an instance that has none: its channels are
+// nil, so the owner's select never takes them. It is never written.
+var noRun run
+
+// spawn starts a run of app for in, or returns an error with nothing left
+// behind: no pipe, channel, cgroup or registration.
+func (in *instance) spawn(app *spec.App) (r *run, err error) {
+	var undo []func()
+	defer func() {
+		if err != nil {
+			for _, u := range slices.Backward(undo) {
+				u()
+			}
+		}
+	}()
+	env, err := Environ(app, in.id)
+	if err != nil {
+		return nil, err
+	}
+	r = &run{in: in}
+	// The child's ends are closed once it has them, whatever happens.
+	var childEnds []*os.File
+	defer func() {
+		for _, f := range childEnds {
+			f.Close()
+		}
+	}()
+	outW, errW, err := r.openPipes()
+	if err != nil {
+		return nil, err
+	}
+	undo = append(undo, func() { r.pipes[0].Close(); r.pipes[1].Close() })
+	childEnds = append(childEnds, outW, errW)
+
+	ps := proc.Spec{Argv: app.Argv(), Dir: app.Cwd, Env: env, Stdout: outW, Stderr: errW}
+	ps.Credential, ps.User = credential(app)
+	if len(app.Listen) > 0 {
+		if ps, err = in.sup.withSockets(app, in.id, ps); err != nil {
+			return nil, err
+		}
+	}
+	if app.IPC != spec.IPCOff {
+		c, child, err := ipc.Pair(app.IsNode())
+		if err != nil {
+			return nil, fmt.Errorf("ipc channel: %w", err)
+		}
+		r.conn = c
+		undo = append(undo, func() { c.Close() })
+		childEnds = append(childEnds, child)
+		ps.ExtraFiles = append(ps.ExtraFiles, child)
+		ps.Env = channelEnv(ps.Env, app, 2+len(ps.ExtraFiles))
+	}
+	if in.sup.notifyPath != "" {
+		ps.Env = setEnv(ps.Env, "NOTIFY_SOCKET", in.sup.notifyPath)
+		if app.Watchdog > 0 {
+			ps.Env = setEnv(ps.Env, "WATCHDOG_USEC", strconv.FormatInt(app.Watchdog.D().Microseconds(), 10))
+		}
+	}
+	seq := in.sup.runSeq.Add(1)
+	if ps.Cgroup = in.newCgroup(seq); ps.Cgroup != nil {
+		undo = append(undo, func() { ps.Cgroup.Remove() })
+	}
+	if in.sup.marker != "" {
+		ps.Marker = proc.Marker(in.sup.marker, fmt.Sprintf("%s-%d", in.name, in.id), seq)
+	}
+	p, err := in.sup.spawner.Start(ps)
+	if err != nil {
+		return nil, err
+	}
+	r.p, r.started, r.procDone = p, p.Started, p.Done()
+	r.readyLine.Store(compileReadyLine(app))
+	in.sup.register(r)
+	return r, nil
+}
+
+// openPipes makes the run's stdout and stderr pipes, keeping the read
+// ends; it returns the write ends for the child.
+func (r *run) openPipes() (outW, errW *os.File, err error) {
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		return nil, nil, fmt.Errorf("stdout pipe: %w", err)
+	}
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		outR.Close()
+		outW.Close()
+		return nil, nil, fmt.Errorf("stderr pipe: %w", err)
+	}
+	logs.GrowPipe(outR)
+	logs.GrowPipe(errR)
+	r.pipes = [2]*os.File{outR, errR}
+	return outW, errW, nil
+}
+
+// newCgroup makes a run's cgroup, or returns nil to keep the tree by
+// process group (no cgroups here, or this one could not be made).
+func (in *instance) newCgroup(seq uint64) *cgroup.Group {
+	if in.sup.cgroups == nil {
+		return nil
+	}
+	g, err := in.sup.cgroups.New(fmt.Sprintf("%s-%d.%d", in.name, in.id, seq))
+	if err != nil {
+		in.log.Warn("no cgroup for this run; its tree is followed by process group", "err", err)
+		return nil
+	}
+	return g
+}
+
+// release undoes what spawn made, once the main process is reaped and the
+// tree is gone, and returns how the main process ended. Pipes a process
+// outside the tree still holds are closed here, which ends their readers.
+func (r *run) release() proc.Status {
+	if g := r.p.Group; g != nil {
+		if err := g.Remove(); err != nil {
+			r.in.log.Warn("cgroup", "err", err)
+		}
+	}
+	r.in.sup.unregister(r)
+	if r.conn != nil {
+		r.conn.Close()
+	}
+	for _, f := range r.pipes {
+		f.Close() // the reader's own close may have come first
+	}
+	r.readyLine.Store(nil)
+	r.dropTimers()
+	r.killC, r.pollC, r.drainC = nil, nil, nil
+	select {
+	case <-r.p.Done():
+		return r.p.Status()
+	default:
+		return proc.Status{Code: -1} // lost: something else reaped it
+	}
+}
+
+// dropTimers stops the waits of a live run: readiness and watchdog.
+func (r *run) dropTimers() {
+	r.readyC, r.readyTimeoutC, r.watchdogC = nil, nil, nil
+}
+
+// alive reports whether the run's main process has not been reaped.
+func (r *run) alive() bool { return r != nil && r.procDone != nil }
+
+// gone reports whether the kernel has no process of the run's main pid:
+// reaped, and by someone other than tend's reaper if the run still counts
+// it alive. A pid reused since is taken for the process (kill cannot tell
+// them apart), which errs on the side of leaving a run alone.
+func (r *run) gone() bool {
+	return syscall.Kill(r.p.Pid, 0) == syscall.ESRCH
+}
