@@ -16,11 +16,21 @@ func newLsCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if asJSON {
+				// The daemon's own encoding of the same type, indented:
+				// decoding and encoding it again cost ls a seventh of its
+				// CPU with 50 apps.
+				raw, err := c.ListJSON()
+				if err != nil {
+					return err
+				}
+				return printRawJSON(raw)
+			}
 			ins, err := c.List()
 			if err != nil {
 				return err
 			}
-			return report(ins, asJSON)
+			return report(ins, false)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")

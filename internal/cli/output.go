@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -14,6 +15,17 @@ func printJSON(v any) error {
 	enc := json.NewEncoder(Stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// printRawJSON prints a JSON document as printJSON prints a value.
+func printRawJSON(raw []byte) error {
+	var b bytes.Buffer
+	if err := json.Indent(&b, bytes.TrimSpace(raw), "", "  "); err != nil {
+		return fmt.Errorf("read daemon reply: %w", err)
+	}
+	b.WriteByte('\n')
+	_, err := Stdout.Write(b.Bytes())
+	return err
 }
 
 // printTable prints instances as `tend ls` does.

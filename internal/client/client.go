@@ -35,21 +35,11 @@ type Client struct {
 	// AllowOtherBuild lets `daemon stop|status` and `version` talk to a
 	// daemon of another build.
 	AllowOtherBuild bool
-
-	http *http.Client
 }
 
 // New returns a client for home.
 func New(home string, spawn func() error) *Client {
-	c := &Client{Home: home, Socket: filepath.Join(home, "tend.sock"), Spawn: spawn}
-	c.http = &http.Client{Transport: &http.Transport{
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, "unix", c.Socket)
-		},
-		DisableKeepAlives: true,
-	}}
-	return c
+	return &Client{Home: home, Socket: filepath.Join(home, "tend.sock"), Spawn: spawn}
 }
 
 // Error is an error the daemon returned.
@@ -126,7 +116,42 @@ func (c *Client) send(method, path string, body []byte) (*http.Response, error) 
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	return c.http.Do(req)
+	req.Close = true
+	return c.roundTrip(req)
+}
+
+// roundTrip sends req on a connection of its own and reads the reply from
+// it. A CLI sends one or two requests in its life: http.Transport's pool,
+// with a reader and a writer goroutine per connection, cost it more than
+// the request did.
+func (c *Client) roundTrip(req *http.Request) (*http.Response, error) {
+	conn, err := net.Dial("unix", c.Socket)
+	if err != nil {
+		return nil, err
+	}
+	if err := req.Write(conn); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), req)
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	resp.Body = connBody{resp.Body, conn}
+	return resp, nil
+}
+
+// connBody is a reply's body that closes its connection when closed, so
+// that a stream ends at once when its reader gives up.
+type connBody struct {
+	io.ReadCloser
+	conn net.Conn
+}
+
+func (b connBody) Close() error {
+	b.conn.Close()
+	return b.ReadCloser.Close()
 }
 
 func isNoDaemon(err error) bool {
@@ -160,6 +185,21 @@ func (c *Client) Version() (apitype.Version, error) {
 func (c *Client) List() ([]apitype.Instance, error) {
 	var out []apitype.Instance
 	return out, c.call("GET", "/v1/apps", nil, &out)
+}
+
+// ListJSON returns every instance as the daemon wrote them, a JSON array
+// of apitype.Instance: what `ls --json` prints needs no decoding.
+func (c *Client) ListJSON() ([]byte, error) {
+	resp, err := c.do("GET", "/v1/apps", nil)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("read daemon reply: %w", err)
+	}
+	return b, nil
 }
 
 // Show returns one app.

@@ -1,0 +1,142 @@
+package metrics
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"os/user"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tend-pm/tend/internal/spec"
+)
+
+// clockTicks is USER_HZ; 100 on every Linux architecture Go supports.
+const clockTicks = 100
+
+// readOne is not needed here: /proc/PID/stat gave the table its memory
+// and CPU (a member with neither is a fresh or dying one).
+func readOne(int) (uint64, time.Duration) { return 0, 0 }
+
+// Read gathers facts about pid from /proc; what cannot be read is named
+// in Unreadable rather than failing the whole.
+func Read(pid int) (spec.ProcessFacts, error) {
+	dir := "/proc/" + strconv.Itoa(pid) + "/"
+	stat, err := os.ReadFile(dir + "stat")
+	if err != nil {
+		return spec.ProcessFacts{}, err
+	}
+	var f spec.ProcessFacts
+	miss := func(what string, err error) bool {
+		if err != nil {
+			f.Unreadable = append(f.Unreadable, what)
+			return true
+		}
+		return false
+	}
+	if st, err := parseStat(stat); !miss("ppid", err) {
+		f.PPid, f.Nice, f.Threads = st.ppid, st.nice, st.threads
+		f.CPUUser = float64(st.utime) / clockTicks
+		f.CPUSystem = float64(st.stime) / clockTicks
+		f.RSS = st.rssPages * uint64(os.Getpagesize())
+		if boot, err := bootTime(); !miss("start time", err) {
+			f.StartTime = boot.Add(time.Duration(st.start) * time.Second / clockTicks)
+		}
+	}
+	if v, err := os.Readlink(dir + "cwd"); !miss("cwd", err) {
+		f.Cwd = v
+	}
+	if uid, gid, err := ids(dir + "status"); !miss("user", err) {
+		f.User = uid
+		if u, err := user.LookupId(uid); err == nil {
+			f.User = u.Username
+		}
+		f.Group = gid
+		if n, err := strconv.ParseUint(gid, 10, 32); err == nil {
+			f.Group = groupName(uint32(n))
+		}
+	}
+	if fds, err := os.ReadDir(dir + "fd"); !miss("fds", err) {
+		f.FDs = len(fds)
+	}
+	if b, err := os.ReadFile(dir + "cmdline"); !miss("command", err) {
+		if b = bytes.TrimSuffix(b, []byte{0}); len(b) > 0 {
+			f.Command = strings.Split(string(b), "\x00")
+		}
+	}
+	return f, nil
+}
+
+type statFields struct {
+	ppid, nice, threads int
+	utime, stime, start uint64
+	rssPages            uint64
+}
+
+// parseStat reads the fields of proc(5)'s /proc/PID/stat that show needs.
+func parseStat(b []byte) (statFields, error) {
+	rp := bytes.LastIndexByte(b, ')')
+	if rp < 0 || rp+2 >= len(b) {
+		return statFields{}, errors.New("malformed stat")
+	}
+	f := bytes.Fields(b[rp+2:]) // f[0] is field 3, state
+	if len(f) < 22 {
+		return statFields{}, errors.New("short stat")
+	}
+	u := func(i int) uint64 { v, _ := strconv.ParseUint(string(f[i]), 10, 64); return v }
+	n := func(i int) int { v, _ := strconv.Atoi(string(f[i])); return v }
+	return statFields{
+		ppid: n(1), utime: u(11), stime: u(12), nice: n(16), threads: n(17),
+		start: u(19), rssPages: u(21),
+	}, nil
+}
+
+// ids returns the real uid and gid in a /proc/PID/status file.
+func ids(path string) (uid, gid string, err error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", "", err
+	}
+	for line := range strings.Lines(string(b)) {
+		k, v, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		switch k {
+		case "Uid":
+			uid = firstField(v)
+		case "Gid":
+			gid = firstField(v)
+		}
+	}
+	if uid == "" || gid == "" {
+		return "", "", errors.New("no Uid or Gid in " + path)
+	}
+	return uid, gid, nil
+}
+
+func firstField(s string) string {
+	if f := strings.Fields(s); len(f) > 0 {
+		return f[0]
+	}
+	return ""
+}
+
+// bootTime is when the system booted, from /proc/stat's btime.
+func bootTime() (time.Time, error) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return time.Time{}, err
+	}
+	for line := range strings.Lines(string(b)) {
+		if v, ok := strings.CutPrefix(line, "btime "); ok {
+			sec, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			if err != nil {
+				return time.Time{}, err
+			}
+			return time.Unix(sec, 0), nil
+		}
+	}
+	return time.Time{}, errors.New("no btime in /proc/stat")
+}
