@@ -34,7 +34,7 @@ cleanup() {
 }
 trap cleanup EXIT
 mkdir -p "$work/bin"
-go build -o "$work/bin/tend" ./cmd/tend
+CGO_ENABLED=0 go build -o "$work/bin/tend" ./cmd/tend # static, as shipped
 export PATH=$work/bin:$PATH
 examples=$PWD/examples/cluster
 node=$examples/node-server.js

@@ -34,7 +34,7 @@ cleanup() {
 }
 trap cleanup EXIT
 mkdir -p "$work/bin"
-go build -o "$work/bin/tend" ./cmd/tend
+CGO_ENABLED=0 go build -o "$work/bin/tend" ./cmd/tend # static, as shipped
 go build -o "$work/bin/timeit" ./bench/timeit
 go build -o "$work/bin/hello" ./bench/hello
 export PATH=$work/bin:$PATH

@@ -28,7 +28,7 @@ work=$(mktemp -d /tmp/tend-bench.XXXXXX)
 trap 'cleanup' EXIT
 bin=$work/bin
 mkdir -p "$bin"
-go build -o "$bin/tend" ./cmd/tend
+CGO_ENABLED=0 go build -o "$bin/tend" ./cmd/tend # static, as shipped
 go build -o "$bin/burst" ./bench/burst
 export PATH=$bin:$PATH
 

@@ -16,6 +16,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/tend-pm/tend/internal/fdwait"
 )
 
 // MaxMessage is the longest line read; a longer one is dropped whole.
@@ -98,6 +100,9 @@ type Conn struct {
 	broken bool // a write timed out part-way: the stream is out of step
 }
 
+// readers serve the channels while their children talk.
+var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 4<<10) }}
+
 // Pair makes a channel: the daemon's Conn and the child's end, to pass
 // as an inherited fd (and close in the daemon once the child has it).
 // node says the child speaks Node's protocol.
@@ -121,13 +126,34 @@ func Pair(node bool) (*Conn, *os.File, error) {
 // Close is called. A line that is not JSON or is too long is reported to
 // bad, and reading goes on.
 func (c *Conn) Read(fn func(Message), bad func(error)) {
-	// A small reader: most messages are a few bytes, and every running
-	// instance has one. A longer line is gathered in buf, which is let go
-	// after a long one.
-	r := bufio.NewReaderSize(c.f, 4<<10)
+	// A small reader, and only while the child is talking: most
+	// messages are a few bytes, and every running instance has a
+	// channel, mostly quiet. A longer line is gathered in buf, which is
+	// let go after a long one.
+	var r *bufio.Reader
+	defer func() {
+		if r != nil {
+			r.Reset(nil)
+			readers.Put(r)
+		}
+	}()
 	var long bool // inside a line over MaxMessage
 	var buf []byte
 	for {
+		if (r == nil || r.Buffered() == 0) && len(buf) == 0 && !long {
+			if r != nil {
+				r.Reset(nil)
+				readers.Put(r)
+				r = nil
+			}
+			if err := fdwait.Readable(c.f); errors.Is(err, os.ErrClosed) {
+				return
+			} // not pollable: read with a reader held
+		}
+		if r == nil {
+			r = readers.Get().(*bufio.Reader)
+			r.Reset(c.f)
+		}
 		chunk, err := r.ReadSlice('\n')
 		if errors.Is(err, bufio.ErrBufferFull) {
 			if !long {

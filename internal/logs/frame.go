@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"sync"
+
+	"github.com/tend-pm/tend/internal/fdwait"
 )
 
 // MaxLine is the longest line kept whole; longer ones are split.
@@ -16,14 +18,19 @@ const MaxLine = 64 << 10
 // reads.
 const readSize = 1 << 20
 
-// idleSize is the buffer of a quiet pipe. A read that fills it takes a
-// readSize buffer from the pool for as long as output flows; a read that
-// leaves room (the pipe is drained) gives it back. So a thousand idle
-// instances hold kilobytes each, not a megabyte per pipe (issue 10: the
-// buffers of 300 apps' restarts held 600 MB).
+// idleSize is the buffer of a pipe with a little output. A read that
+// fills it takes a readSize buffer from the pool for as long as output
+// flows; a read that leaves room (the pipe is drained) gives it back; and
+// a pipe with nothing to read holds no buffer at all: it is waited on
+// with fdwait. So a thousand quiet instances hold no read buffers (issue
+// 10: the buffers of 300 apps' restarts held 600 MB; issue 11: 4 KiB per
+// pipe was still 8 MB for 1,000 apps).
 const idleSize = 4 << 10
 
-var bigBuffers = sync.Pool{New: func() any { b := make([]byte, readSize); return &b }}
+var (
+	bigBuffers   = sync.Pool{New: func() any { b := make([]byte, readSize); return &b }}
+	smallBuffers = sync.Pool{New: func() any { b := make([]byte, idleSize); return &b }}
+)
 
 // Line is one framed line of output, without its newline.
 type Line struct {
@@ -38,10 +45,13 @@ type Line struct {
 // so far has been emitted and the next read may block: the moment to
 // flush what emit buffered.
 func Frame(r io.Reader, emit func(Line), idle func()) error {
-	small := make([]byte, idleSize)
-	buf := small
-	var big *[]byte // taken while output flows
+	f, _ := r.(*os.File) // waited on without a buffer, if it can be
+	var small, big *[]byte
+	var buf []byte
 	defer func() {
+		if small != nil {
+			smallBuffers.Put(small)
+		}
 		if big != nil {
 			bigBuffers.Put(big)
 		}
@@ -50,6 +60,24 @@ func Frame(r io.Reader, emit func(Line), idle func()) error {
 	for {
 		if idle != nil {
 			idle()
+		}
+		if start == end && big == nil && f != nil {
+			// Nothing is held back: while the pipe is quiet, hold no
+			// buffer either.
+			if small != nil {
+				smallBuffers.Put(small)
+				small, buf = nil, nil
+			}
+			start, end = 0, 0
+			if err := fdwait.Readable(f); errors.Is(err, os.ErrClosed) {
+				return nil
+			} else if err != nil {
+				f = nil // not pollable: read it with a buffer held
+			}
+		}
+		if small == nil {
+			small = smallBuffers.Get().(*[]byte)
+			buf = *small
 		}
 		if start > 0 { // keep the partial line at the front
 			end = copy(buf, buf[start:end])
@@ -64,8 +92,8 @@ func Frame(r io.Reader, emit func(Line), idle func()) error {
 			end = copy(*big, buf[start:end])
 			start, buf = 0, *big
 		case big != nil && n < room && end-start <= idleSize: // drained
-			end = copy(small, buf[start:end])
-			start, buf = 0, small
+			end = copy(*small, buf[start:end])
+			start, buf = 0, *small
 			bigBuffers.Put(big)
 			big = nil
 		}

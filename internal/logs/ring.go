@@ -2,26 +2,32 @@ package logs
 
 import "sync"
 
-// Ring keeps the last N lines. It is safe for concurrent use.
+// Ring keeps the last N lines. It is safe for concurrent use. Its room
+// grows with the lines it is given: an instance that never writes to
+// stderr keeps none.
 type Ring struct {
-	mu    sync.Mutex // guards lines and next
+	mu    sync.Mutex // guards lines, next and full
+	n     int
 	lines []string
 	next  int
 	full  bool
 }
 
 // NewRing returns a ring of n lines.
-func NewRing(n int) *Ring { return &Ring{lines: make([]string, n)} }
+func NewRing(n int) *Ring { return &Ring{n: max(n, 1)} }
 
 // Add appends a line, forgetting the oldest when full.
 func (r *Ring) Add(s string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.lines[r.next] = s
-	r.next = (r.next + 1) % len(r.lines)
-	if r.next == 0 {
-		r.full = true
+	if !r.full && len(r.lines) < r.n {
+		r.lines = append(r.lines, s)
+		r.next = len(r.lines) % r.n
+		r.full = r.next == 0
+		return
 	}
+	r.lines[r.next] = s
+	r.next = (r.next + 1) % r.n
 }
 
 // Last returns up to n of the newest lines, oldest first.
@@ -43,6 +49,5 @@ func (r *Ring) Last(n int) []string {
 func (r *Ring) Reset() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	clear(r.lines)
-	r.next, r.full = 0, false
+	r.lines, r.next, r.full = nil, 0, false
 }

@@ -46,3 +46,43 @@ func TestIdleAppsStaySmallAcrossStopAndStart(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// heapInuse is the heap in use after a collection.
+func heapInuse() uint64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapInuse
+}
+
+// TestIdleInstanceHeap: a running instance whose app has said its word
+// and gone quiet holds no read buffer: its pipes and IPC channel are
+// waited on without one (issue 11: the heap of 1,000 idle apps was 24 MB,
+// a third of it 4 KiB buffers of quiet pipes).
+func TestIdleInstanceHeap(t *testing.T) {
+	s, _ := newSup(t)
+	const n = 200
+	var apps []*spec.App
+	for i := range n {
+		apps = append(apps, helperApp(fmt.Sprintf("quiet%d", i), "sleep"))
+	}
+	h0 := heapInuse()
+	if err := s.Add(apps, false); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range apps {
+		waitState(t, s, a.Name, Online) // it printed "ready" by then
+	}
+	per := (int64(heapInuse()) - int64(h0)) / n
+	t.Logf("heap per idle instance: %d bytes", per)
+	// About 11 KB here (17 KB under -race): the instance, its run, two
+	// log writers and five goroutines. Two 4 KiB read buffers held, or
+	// one 256 KiB write buffer, go over.
+	bound := int64(14 << 10)
+	if raceOn {
+		bound = 20 << 10
+	}
+	if per > bound {
+		t.Errorf("an idle instance holds %d bytes of heap; want at most %d", per, bound)
+	}
+}

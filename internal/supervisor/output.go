@@ -3,7 +3,7 @@ package supervisor
 import (
 	"fmt"
 	"os"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tend-pm/tend/internal/crash"
@@ -36,20 +36,26 @@ func (s *Supervisor) lostLines(app string, id int, path string, lost int64, err 
 func (in *instance) pump(r *run) <-chan struct{} {
 	done := make(chan struct{})
 	f := logs.FormatOf(in.app)
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go in.drain(&wg, r, r.pipes[0], "out", in.out, f)
-	go in.drain(&wg, r, r.pipes[1], "err", in.err, f)
+	// The last reader to reach EOF closes done: no goroutine waits for
+	// them (one fewer per instance).
+	left := new(atomic.Int32)
+	left.Store(2)
+	end := func() {
+		if left.Add(-1) == 0 {
+			close(done)
+		}
+	}
+	go in.drain(end, r, r.pipes[0], "out", in.out, f)
+	go in.drain(end, r, r.pipes[1], "err", in.err, f)
 	if r.conn != nil {
 		go in.readChannel(r)
 	}
-	go func() { wg.Wait(); close(done) }()
 	return done
 }
 
-func (in *instance) drain(wg *sync.WaitGroup, rn *run, r *os.File, stream string, w *logs.Writer, f logs.Format) {
+func (in *instance) drain(end func(), rn *run, r *os.File, stream string, w *logs.Writer, f logs.Format) {
 	defer crash.Guard(in.log, "output "+stream)
-	defer wg.Done()
+	defer end()
 	defer r.Close()
 	var (
 		buf, stamp []byte

@@ -13,7 +13,7 @@ export TEND_HOME=$work/home
 bin=${TEND_BIN:-}
 if [ -z "$bin" ]; then
 	bin=$work/tend
-	(cd "$repo" && go build -o "$bin" ./cmd/tend)
+	(cd "$repo" && CGO_ENABLED=0 go build -o "$bin" ./cmd/tend)
 fi
 tend() { "$bin" "$@"; }
 failed=0

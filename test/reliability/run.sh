@@ -9,7 +9,7 @@ cd "$(dirname "$0")"
 [ "${1:-}" = --short ] && { export SHORT=1; shift; }
 bin=$(mktemp -d /tmp/tend-rel-bin.XXXXXX)
 trap 'rm -rf "$bin"' EXIT
-(cd ../.. && go build -o "$bin/tend" ./cmd/tend) || exit 1
+(cd ../.. && CGO_ENABLED=0 go build -o "$bin/tend" ./cmd/tend) || exit 1
 export TEND_BIN=$bin/tend
 checks=("$@")
 [ ${#checks[@]} -gt 0 ] || checks=($(ls [a-z]*.sh | grep -v -e '^lib.sh$' -e '^run.sh$' | sed 's/\.sh$//'))

@@ -1,0 +1,6 @@
+//go:build race
+
+package supervisor
+
+// raceOn: the race detector makes every allocation bigger.
+const raceOn = true
