@@ -4,6 +4,9 @@
 # until every line is on disk, the lines lost or duplicated, and the CPU
 # seconds of the managing daemon, for:
 #   raw          a shell redirect into a file (the limit)
+#   pipe         the child through a pipe into cat and a file: the limit
+#                for anything that reads the child's output, as every
+#                manager must
 #   tend-plain   tend, no timestamps          (time: false)
 #   tend-time    tend, timestamped            (the default)
 #   tend-json    tend, JSON lines             (log_type: json)
@@ -89,6 +92,14 @@ run_raw() {
 	rm -f "$work/raw.log"
 }
 
+# run_pipe: one run through a pipe; prints "wall total unique -".
+run_pipe() {
+	local t0 t1
+	t0=$(now); burst "$lines" | cat > "$work/pipe.log"; t1=$(now)
+	echo "$(sub "$t1" "$t0") $(count "$work/pipe.log") - $(size "$work/pipe.log")"
+	rm -f "$work/pipe.log"
+}
+
 # run_tend MODE: one run of tend (plain, time or json), each with its own
 # TEND_HOME; prints "wall total unique daemon_cpu".
 run_tend() {
@@ -125,13 +136,14 @@ YAML
 declare -A runs
 for _ in $(seq "$repeat"); do
 	runs[raw]+="$(run_raw)"$'\n'
+	runs[pipe]+="$(run_pipe)"$'\n'
 	for mode in plain time json; do
 		runs[tend-$mode]+="$(run_tend $mode)"$'\n'
 	done
 done
 # median: of the runs' lines on stdin, the one with the median wall time.
 median() { grep . | sort -n | awk '{a[NR] = $0} END {print a[int((NR + 1) / 2)]}'; }
-for what in raw tend-plain tend-time tend-json; do
+for what in raw pipe tend-plain tend-time tend-json; do
 	read -r wall total uniq dcpu bytes < <(printf '%s' "${runs[$what]}" | median)
 	report "$what" "$wall" "$total" "$uniq" "$dcpu" "$bytes"
 	# Every run must keep every line, not only the median one.
@@ -144,6 +156,7 @@ for what in raw tend-plain tend-time tend-json; do
 	done <<< "${runs[$what]}"
 done
 raw_wall=$(printf '%s' "${runs[raw]}" | median | awk '{print $1}')
+pipe_wall=$(printf '%s' "${runs[pipe]}" | median | awk '{print $1}')
 
 if [ $smoke = 0 ] && command -v pm2 >/dev/null; then
 	export PM2_HOME=$work/pm2
@@ -189,4 +202,8 @@ printf '%s\n' "${results[@]}"
 echo "throughput relative to raw (median wall times): $(for r in "${results[@]}"; do
 	set -- $r; [ "$1" = raw ] && continue
 	awk -v n="$1" -v a="$raw_wall" -v b="$2" 'BEGIN {printf "%s %.0f%%  ", n, 100 * a / b}'
+done)"
+echo "throughput relative to the pipe (median wall times): $(for r in "${results[@]}"; do
+	set -- $r; case $1 in raw|pipe) continue ;; esac
+	awk -v n="$1" -v a="$pipe_wall" -v b="$2" 'BEGIN {printf "%s %.0f%%  ", n, 100 * a / b}'
 done)"

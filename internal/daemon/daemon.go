@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -42,9 +43,24 @@ const (
 	CrashName  = "daemon.crash"
 )
 
+// gcPercent is the daemon's GOGC. Its heap is mostly long-lived (each
+// instance's state, a few KB) and it allocates little while apps run, so
+// collecting at 1.5× the live heap instead of 2× costs little CPU and keeps
+// the heap goal (and RSS) lower: with 1,000 apps 50 MB instead of 56 MB,
+// with 50 apps 13.5 MB instead of 15.6 MB (bench/core.sh). GOGC in the
+// environment still wins.
+const gcPercent = 50
+
+func lowerGCGoal() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(gcPercent)
+	}
+}
+
 // Run runs the daemon in home until SIGTERM, SIGINT or an API stop; lim
 // bounds what commands may ask.
 func Run(home string, lim spec.Limits) error {
+	lowerGCGoal()
 	if err := PrepareHome(home); err != nil {
 		return err
 	}

@@ -31,6 +31,7 @@ type RunOptions struct {
 // cleanly; else the last non-zero exit code of an app (1 if it had none,
 // such as an app that could not start).
 func RunForeground(apps []*spec.App, opts RunOptions) (int, error) {
+	lowerGCGoal()
 	sp, err := proc.NewSpawner()
 	if err != nil {
 		return 1, err
