@@ -44,11 +44,17 @@ type Spec struct {
 
 // Status is how a process ended.
 type Status struct {
-	Code   int            // exit code; 128+signo when signalled
+	Code   int            // exit code; 128+signo when signalled; -1 when lost
 	Signal syscall.Signal // the signal that killed it, or 0
+	// Lost is set when another waiter in this process took the exit
+	// status: the process is gone, how it ended is unknown.
+	Lost bool
 }
 
 func (s Status) String() string {
+	if s.Lost {
+		return "lost"
+	}
 	if s.Signal != 0 {
 		return "signal " + s.Signal.String()
 	}

@@ -62,7 +62,6 @@ const (
 	cmdQuit
 	cmdNote    // record why as an event of this instance
 	cmdInvalid // its spec does not validate: errored, for why
-	cmdLost    // the reconciler found the main process gone unseen
 )
 
 type command struct {
@@ -180,11 +179,7 @@ func (in *instance) run() {
 			in.settle()
 		case <-r.pollC:
 			r.pollC = nil
-			if r.alive() {
-				in.afterKill()
-			} else {
-				in.settle()
-			}
+			in.settle()
 		case sg := <-in.inbox:
 			in.onSignal(sg)
 		case <-r.readyC:
@@ -207,7 +202,6 @@ func (in *instance) run() {
 			if _, err := r.p.Signal(syscall.SIGKILL); err != nil {
 				in.log.Error("kill", "err", err)
 			}
-			r.pollC = time.After(pollEvery)
 		}
 		in.publish()
 		if in.quitting && in.state == Stopped {
@@ -264,9 +258,6 @@ func (in *instance) handle(c command) {
 		c.reply <- nil
 	case cmdInvalid:
 		c.reply <- in.move(InInvalid, c.why, nil)
-	case cmdLost:
-		in.lost()
-		c.reply <- nil
 	}
 }
 
@@ -409,6 +400,11 @@ func (in *instance) settle() {
 	st := r.release()
 	in.live.Store(nil)
 	in.usage.Store(nil)
+	if st.Lost {
+		// Another waiter in the daemon took its exit status (proc's sweep).
+		r.failure = fmt.Sprintf("lost: pid %d ended and tend's reaper did not see how", r.p.Pid)
+		in.note(r.failure + "; the run counts as failed")
+	}
 	exit := Exit{Code: st.Code, Signal: st.Signal, Ran: r.exitedAt.Sub(r.started), Failure: r.failure}
 	in.lastExit = &spec.ExitInfo{Code: st.Code, Signal: spec.SignalOf(st.Signal), Time: r.exitedAt}
 	if in.state != Stopping {
@@ -535,35 +531,4 @@ func (in *instance) openLogs() {
 	outPath, errPath := logs.Paths(in.sup.home, in.app, in.id)
 	in.out, in.err = in.sup.writers.Writer(outPath, in.app, in.id), in.sup.writers.Writer(errPath, in.app, in.id)
 	in.writers.Store(&[2]*logs.Writer{in.out, in.err})
-}
-
-// lost ends a run whose main process the kernel no longer has although
-// tend's reaper never reported it (another waiter took its exit status):
-// as an exit of unknown status, so the restart policy applies.
-func (in *instance) lost() {
-	r := in.r
-	if !r.alive() || !in.state.Running() || !r.gone() {
-		return
-	}
-	select {
-	case <-r.p.Done():
-		return // reported after all: the owner's select takes it next
-	default:
-	}
-	r.procDone = nil
-	r.failure = fmt.Sprintf("lost: pid %d ended and tend did not see it end", r.p.Pid)
-	in.note(r.failure + "; the run counts as failed")
-	in.onProcDone()
-}
-
-// afterKill looks, after the SIGKILL of a stop, whether the main process
-// is gone unseen (lost), which no reaper would ever report; else it looks
-// again a little later. A stop thus ends even then, instead of waiting
-// forever with the command that asked for it.
-func (in *instance) afterKill() {
-	if in.r.gone() {
-		in.lost()
-		return
-	}
-	in.r.pollC = time.After(5 * pollEvery)
 }

@@ -90,10 +90,10 @@ func TestReconcileStopsAnInstanceMeantToBeStopped(t *testing.T) {
 	}
 }
 
-// TestReconcileEndsALostRun: the main process's exit is taken by another
-// waiter, so tend's reaper never reports it; the reconciler finds the pid
-// gone, the run ends as lost and the policy starts a new one.
-func TestReconcileEndsALostRun(t *testing.T) {
+// TestALostRunIsRestarted: the main process's exit is taken by another
+// waiter, so tend's reaper never reports it; the reaper's sweep finds the
+// pid gone, the run ends as lost (failed) and the policy starts a new one.
+func TestALostRunIsRestarted(t *testing.T) {
 	s, st := reconApp(t, 1)
 	for try := 0; ; try++ {
 		pid := instanceState(s, "web", 0).Pid

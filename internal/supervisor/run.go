@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/tend-pm/tend/internal/cgroup"
@@ -181,12 +180,7 @@ func (r *run) release() proc.Status {
 	r.readyLine.Store(nil)
 	r.dropTimers()
 	r.killC, r.pollC, r.drainC = nil, nil, nil
-	select {
-	case <-r.p.Done():
-		return r.p.Status()
-	default:
-		return proc.Status{Code: -1} // lost: something else reaped it
-	}
+	return r.p.Status()
 }
 
 // dropTimers stops the waits of a live run: readiness and watchdog.
@@ -196,11 +190,3 @@ func (r *run) dropTimers() {
 
 // alive reports whether the run's main process has not been reaped.
 func (r *run) alive() bool { return r != nil && r.procDone != nil }
-
-// gone reports whether the kernel has no process of the run's main pid:
-// reaped, and by someone other than tend's reaper if the run still counts
-// it alive. A pid reused since is taken for the process (kill cannot tell
-// them apart), which errs on the side of leaving a run alone.
-func (r *run) gone() bool {
-	return syscall.Kill(r.p.Pid, 0) == syscall.ESRCH
-}
