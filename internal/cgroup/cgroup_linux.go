@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -18,6 +19,10 @@ import (
 // Root is the directory under which the groups of one daemon live.
 type Root struct {
 	Dir string
+	// noMemory is set once a group's memory.current is found missing:
+	// the hierarchy has no memory controller for any of its groups (a
+	// hybrid host's), so the sampler stops asking each tick.
+	noMemory atomic.Bool
 }
 
 // Open finds a writable cgroup v2 hierarchy and makes (or reuses) the
@@ -114,12 +119,13 @@ func ownPath() (string, error) {
 // Group is one cgroup: one instance's run.
 type Group struct {
 	Path string
+	root *Root // nil for a group not made by New
 }
 
 // New makes the group name under r; an existing one (a run that ended
 // without its cleanup) is emptied first.
 func (r *Root) New(name string) (*Group, error) {
-	g := &Group{Path: filepath.Join(r.Dir, name)}
+	g := &Group{Path: filepath.Join(r.Dir, name), root: r}
 	err := os.Mkdir(g.Path, 0o755)
 	if errors.Is(err, os.ErrExist) {
 		g.Kill()
@@ -225,12 +231,21 @@ func (g *Group) CPU() (user, system time.Duration, err error) {
 // is enabled for it (a pure v2 host); an error where it is not (the
 // hybrid host's v2 hierarchy has no controllers).
 func (g *Group) Memory() (uint64, error) {
+	if g.root != nil && g.root.noMemory.Load() {
+		return 0, errNoMemory
+	}
 	b, err := os.ReadFile(filepath.Join(g.Path, "memory.current"))
+	if errors.Is(err, os.ErrNotExist) && g.root != nil {
+		g.root.noMemory.Store(true)
+		return 0, errNoMemory
+	}
 	if err != nil {
 		return 0, err
 	}
 	return strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64)
 }
+
+var errNoMemory = errors.New("cgroup: no memory controller in this hierarchy")
 
 // Remove deletes the group; it must be empty.
 func (g *Group) Remove() error {
