@@ -496,6 +496,7 @@ func (in *instance) move(ev Input, reason string, exit *Exit) error {
 	}
 	in.publish() // before any reply, so a caller sees the state it waited for
 	in.sup.record(e)
+	in.sup.nudge()
 	in.log.Debug("transition", "from", e.From, "to", e.To, "reason", reason)
 	return nil
 }

@@ -18,6 +18,8 @@ import (
 type opLocks struct {
 	mu sync.Mutex // guards m
 	m  map[string]*opLock
+	// released, if set, is called after a command's locks are released.
+	released func()
 }
 
 type opLock struct {
@@ -78,6 +80,9 @@ func (o *opLocks) release(names []string, held []*opLock) {
 		}
 	}
 	o.mu.Unlock()
+	if o.released != nil {
+		o.released()
+	}
 }
 
 // lockTarget locks the apps that t ("all", "name" or "name:N") names

@@ -8,24 +8,49 @@ import (
 	"github.com/tend-pm/tend/internal/spec"
 )
 
-// reconcileEvery is how often the observed state of every instance is
-// compared with its desired state, so that a drift is mended within one
-// or two periods.
-const reconcileEvery = time.Second
+// A drift can only begin with a change: an instance's move, or the end
+// of a command (one that failed midway). Each nudges the reconciler, which
+// then compares every instance with its desired state, at most once per
+// reconcileEvery, so a drift is mended within one or two periods; an idle
+// daemon does not wake for it. reconcileSweep is the safety net: a pass
+// even when nothing was heard.
+const (
+	reconcileEvery = time.Second
+	reconcileSweep = time.Minute
+)
+
+// nudge tells the reconciler that something changed; it never blocks.
+func (s *Supervisor) nudge() {
+	select {
+	case s.reconC <- struct{}{}:
+	default:
+	}
+}
 
 // reconcileLoop mends drifts until Shutdown begins; see reconcile.
 func (s *Supervisor) reconcileLoop() {
 	defer s.wg.Done()
 	defer crash.Guard(s.log, "reconciler")
-	t := time.NewTicker(reconcileEvery)
-	defer t.Stop()
+	sweep := time.NewTicker(reconcileSweep)
+	defer sweep.Stop()
+	pace := time.NewTimer(0)
+	defer pace.Stop()
 	for {
 		select {
 		case <-s.closing:
 			return
-		case <-t.C:
-			s.reconcile()
+		case <-s.reconC:
+		case <-sweep.C:
 		}
+		// At most one pass per reconcileEvery: what changes meanwhile is
+		// seen by the next one (the nudge waits in reconC).
+		select {
+		case <-s.closing:
+			return
+		case <-pace.C:
+		}
+		s.reconcile()
+		pace.Reset(reconcileEvery)
 	}
 }
 

@@ -14,7 +14,8 @@ import (
 
 // Each test below injects one drift between what an app is meant to be
 // and what it is, behind the commands' back, and waits for the reconciler
-// to mend it, within two of its periods and with its reason in events.
+// to mend it, within two of its periods and with its reason in events
+// (not the minute of its sweep: the drift's own change wakes it).
 const mendWithin = 2*reconcileEvery + time.Second
 
 func reconApp(t *testing.T, n int) (*Supervisor, *MemStore) {
@@ -166,7 +167,10 @@ func TestStopEndsWhenTheExitIsLost(t *testing.T) {
 
 func TestReconcileResizes(t *testing.T) {
 	s, st := reconApp(t, 2)
+	// A scale that stored the count and then failed: the record changes
+	// under the app's op lock, and the command ends.
 	setCount := func(n int) {
+		defer s.lockTarget("web")()
 		s.mu.Lock()
 		a := s.apps["web"]
 		r := a.rec
@@ -175,7 +179,7 @@ func TestReconcileResizes(t *testing.T) {
 		a.rec = r
 		s.mu.Unlock()
 	}
-	setCount(3) // a scale that stored the count and then failed
+	setCount(3)
 	waitReason(t, st, "web", "reconciler: the app has 3 instances", mendWithin)
 	waitInstance(t, s, "web", 2, Online)
 	setCount(1)

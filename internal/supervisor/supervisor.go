@@ -76,6 +76,7 @@ type Supervisor struct {
 
 	lastLook atomic.Int64  // when a client last read usage, unix ns
 	lookC    chan struct{} // wakes an idle sampler
+	reconC   chan struct{} // nudges the reconciler
 
 	writers logs.Pool
 
@@ -113,9 +114,10 @@ func New(cfg Config) *Supervisor {
 		home: cfg.Home, store: cfg.Store, spawner: cfg.Spawner, log: cfg.Logger, echo: cfg.Echo,
 		apps: map[string]*app{}, fresh: map[*instance]struct{}{}, quit: make(chan struct{}), closing: make(chan struct{}), started: cfg.StartReason,
 		byPid: map[int]*run{},
-		socks: listen.NewRegistry(), lookC: make(chan struct{}, 1),
+		socks: listen.NewRegistry(), lookC: make(chan struct{}, 1), reconC: make(chan struct{}, 1),
 	}
 	s.writers.OnLoss = s.lostLines
+	s.ops.released = s.nudge // a command that failed midway may leave a drift
 	if s.started == "" {
 		s.started = "started by tend start"
 	}
