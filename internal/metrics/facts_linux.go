@@ -28,13 +28,7 @@ func Read(pid int) (spec.ProcessFacts, error) {
 		return spec.ProcessFacts{}, err
 	}
 	var f spec.ProcessFacts
-	miss := func(what string, err error) bool {
-		if err != nil {
-			f.Unreadable = append(f.Unreadable, what)
-			return true
-		}
-		return false
-	}
+	miss := func(what string, err error) bool { return missing(&f, what, err) }
 	if st, err := parseStat(stat); !miss("ppid", err) {
 		f.PPid, f.Nice, f.Threads = st.ppid, st.nice, st.threads
 		f.CPUUser = float64(st.utime) / clockTicks

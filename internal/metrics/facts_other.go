@@ -34,13 +34,7 @@ func Read(pid int) (spec.ProcessFacts, error) {
 		return spec.ProcessFacts{}, err
 	}
 	var f spec.ProcessFacts
-	miss := func(what string, err error) bool {
-		if err != nil {
-			f.Unreadable = append(f.Unreadable, what)
-			return true
-		}
-		return false
-	}
+	miss := func(what string, err error) bool { return missing(&f, what, err) }
 	if v, err := p.Ppid(); !miss("ppid", err) {
 		f.PPid = int(v)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tend-pm/tend/internal/ptable"
+	"github.com/tend-pm/tend/internal/spec"
 )
 
 // Usage is a tree's resource use at one moment.
@@ -43,4 +44,14 @@ func Percent(prev, cur Usage, wall time.Duration) float64 {
 		return 0
 	}
 	return float64(cur.CPU-prev.CPU) / float64(wall) * 100
+}
+
+// missing notes in f that what could not be read when err is set, and
+// reports whether it was.
+func missing(f *spec.ProcessFacts, what string, err error) bool {
+	if err != nil {
+		f.Unreadable = append(f.Unreadable, what)
+		return true
+	}
+	return false
 }

@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tend-pm/tend/internal/proc"
 	"github.com/tend-pm/tend/internal/spec"
 )
 
@@ -14,12 +13,7 @@ import (
 // `tend start web:1` does.
 func TestStopOneInstanceIsKeptAcrossRestore(t *testing.T) {
 	st := &MemStore{}
-	sp, err := proc.NewSpawner()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sp.Close)
-	first := New(Config{Home: t.TempDir(), Store: st, Spawner: sp})
+	first, sp := ownSup(t, st)
 	a := helperApp("web", "sleep")
 	a.Instances = 3
 	if err := first.Add([]*spec.App{a}, false); err != nil {

@@ -21,12 +21,6 @@ func TestIdleAppsStaySmallAcrossStopAndStart(t *testing.T) {
 	if err := s.Add(apps, false); err != nil {
 		t.Fatal(err)
 	}
-	heap := func() uint64 {
-		runtime.GC()
-		var m runtime.MemStats
-		runtime.ReadMemStats(&m)
-		return m.HeapInuse
-	}
 	for round := range 2 {
 		if err := s.Stop("all"); err != nil {
 			t.Fatal(err)
@@ -38,7 +32,7 @@ func TestIdleAppsStaySmallAcrossStopAndStart(t *testing.T) {
 			waitState(t, s, a.Name, Online)
 		}
 		// 200 instances, two pipes each: 64 MB would be 160 KB a pipe.
-		if h := heap(); h > 64<<20 {
+		if h := heapInuse(); h > 64<<20 {
 			t.Errorf("round %d: %d idle instances hold %d MB of heap; want under 64 MB", round, n, h>>20)
 		}
 	}

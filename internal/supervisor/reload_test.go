@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tend-pm/tend/internal/proc"
 	"github.com/tend-pm/tend/internal/spec"
 	"github.com/tend-pm/tend/internal/testutil"
 )
@@ -32,12 +31,7 @@ func startedPids(m *MemStore, app string) []int {
 // before Shutdown returns.
 func TestShutdownDuringReloadEndsTheNewGeneration(t *testing.T) {
 	st := &MemStore{}
-	sp, err := proc.NewSpawner()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sp.Close)
-	s := New(Config{Home: t.TempDir(), Store: st, Spawner: sp})
+	s, _ := ownSup(t, st)
 	a := helperApp("web", "sleep")
 	a.Ready = spec.ReadyIPC // never sent: the new instance waits for ready_timeout
 	a.ReadyTimeout = spec.Duration(time.Minute)

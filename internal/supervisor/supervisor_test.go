@@ -37,14 +37,22 @@ func newSup(t *testing.T) (*Supervisor, *MemStore) {
 	return newSupOver(t, st), st
 }
 
-// newSupOver is a supervisor over st, shut down with the test.
-func newSupOver(t *testing.T, st Store) *Supervisor {
+// ownSup is a supervisor over st with a spawner of its own, which the
+// test shuts down itself (its spawner is closed with the test).
+func ownSup(t *testing.T, st Store) (*Supervisor, *proc.Spawner) {
 	t.Helper()
 	sp, err := proc.NewSpawner()
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := New(Config{Home: t.TempDir(), Store: st, Spawner: sp})
+	t.Cleanup(sp.Close)
+	return New(Config{Home: t.TempDir(), Store: st, Spawner: sp}), sp
+}
+
+// newSupOver is a supervisor over st, shut down with the test.
+func newSupOver(t *testing.T, st Store) *Supervisor {
+	t.Helper()
+	s, sp := ownSup(t, st)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
