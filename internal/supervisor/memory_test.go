@@ -14,10 +14,7 @@ import (
 func TestIdleAppsStaySmallAcrossStopAndStart(t *testing.T) {
 	s, _ := newSup(t)
 	const n = 200
-	var apps []*spec.App
-	for i := range n {
-		apps = append(apps, helperApp(fmt.Sprintf("idle%d", i), "sleep"))
-	}
+	apps := sleepers("idle", n)
 	if err := s.Add(apps, false); err != nil {
 		t.Fatal(err)
 	}
@@ -56,10 +53,7 @@ func heapInuse() uint64 {
 func TestIdleInstanceHeap(t *testing.T) {
 	s, _ := newSup(t)
 	const n = 200
-	var apps []*spec.App
-	for i := range n {
-		apps = append(apps, helperApp(fmt.Sprintf("quiet%d", i), "sleep"))
-	}
+	apps := sleepers("quiet", n)
 	h0 := heapInuse()
 	if err := s.Add(apps, false); err != nil {
 		t.Fatal(err)
@@ -79,4 +73,13 @@ func TestIdleInstanceHeap(t *testing.T) {
 	if per > bound {
 		t.Errorf("an idle instance holds %d bytes of heap; want at most %d", per, bound)
 	}
+}
+
+// sleepers are n apps named prefix0… that print "ready" and block.
+func sleepers(prefix string, n int) []*spec.App {
+	apps := make([]*spec.App, n)
+	for i := range apps {
+		apps[i] = helperApp(fmt.Sprintf("%s%d", prefix, i), "sleep")
+	}
+	return apps
 }
