@@ -42,6 +42,7 @@ var rooms = map[string][]string{
 	"internal/metrics":     {"internal/ptable", "internal/spec"},
 	"internal/ipc":         {"internal/fdwait"},
 	"internal/fdwait":      nil,
+	"internal/health":      nil,
 	"internal/notify":      nil,
 	"internal/listen":      nil,
 	"internal/cgroup":      nil,
@@ -67,13 +68,13 @@ var rooms = map[string][]string{
 // daemonSide is what the CLI side must never link, even indirectly.
 var daemonSide = []string{"internal/daemon", "internal/api", "internal/store", "internal/supervisor", "internal/proc",
 	"internal/logs", "internal/metrics", "internal/ipc", "internal/notify", "internal/listen", "internal/cgroup",
-	"internal/ptable", "internal/crash", "internal/dotenv", "internal/nodepreload", "internal/fdwait"}
+	"internal/ptable", "internal/crash", "internal/dotenv", "internal/nodepreload", "internal/fdwait", "internal/health"}
 
 // cliSide is the code a CLI run links besides the binary's main.
 var cliSide = []string{"internal/cli", "internal/client", "internal/apitype", "internal/config"}
 
 // siblings are the rooms under the supervisor: none imports another.
-var siblings = []string{"internal/proc", "internal/logs", "internal/ipc", "internal/notify", "internal/listen", "internal/metrics"}
+var siblings = []string{"internal/proc", "internal/logs", "internal/ipc", "internal/notify", "internal/listen", "internal/metrics", "internal/health"}
 
 // imports is `go list`'s answer for the module: each package's direct
 // imports inside the module (test files left out).
