@@ -139,8 +139,9 @@ func (c *Conn) Read(fn func(Message), bad func(error)) {
 	}()
 	var long bool // inside a line over MaxMessage
 	var buf []byte
+	waitable := true // false once fdwait says the file cannot be waited on
 	for {
-		if (r == nil || r.Buffered() == 0) && len(buf) == 0 && !long {
+		if waitable && (r == nil || r.Buffered() == 0) && len(buf) == 0 && !long {
 			if r != nil {
 				r.Reset(nil)
 				readers.Put(r)
@@ -148,7 +149,9 @@ func (c *Conn) Read(fn func(Message), bad func(error)) {
 			}
 			if err := fdwait.Readable(c.f); errors.Is(err, os.ErrClosed) {
 				return
-			} // not pollable: read with a reader held
+			} else if err != nil {
+				waitable = false // not pollable: read with a reader held
+			}
 		}
 		if r == nil {
 			r = readers.Get().(*bufio.Reader)

@@ -67,14 +67,13 @@ func (s *Supervisor) reconcile() {
 	// of each instance's snapshot, no allocation); each is then mended
 	// under its op lock, looked at again there.
 	s.mu.Lock()
-	names := s.reconNames[:0]
+	var names []string // only drifted apps: an idle pass allocates nothing
 	for name, a := range s.apps {
 		if a.invalid == "" && drifted(a.rec, a.instances) {
 			names = append(names, name)
 		}
 	}
 	s.mu.Unlock()
-	s.reconNames = names
 	for _, name := range names {
 		select {
 		case <-s.closing:

@@ -72,8 +72,6 @@ type Supervisor struct {
 
 	socks *listen.Registry
 
-	reconNames []string // the reconciler's list of app names, reused
-
 	lastLook atomic.Int64  // when a client last read usage, unix ns
 	lookC    chan struct{} // wakes an idle sampler
 	reconC   chan struct{} // nudges the reconciler
