@@ -94,7 +94,12 @@ func scriptParams(t *testing.T, dir string, env map[string]string) testscript.Pa
 			for k, v := range goEnv {
 				e.Setenv(k, v)
 			}
-			e.Defer(func() { stopDaemon(t, home) })
+			e.Defer(func() {
+				if f, ok := e.T().(interface{ Failed() bool }); ok && f.Failed() {
+					logDaemonReport(e.T(), home)
+				}
+				stopDaemon(t, home)
+			})
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -131,6 +136,22 @@ func scriptParams(t *testing.T, dir string, env map[string]string) testscript.Pa
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
+	}
+}
+
+// logDaemonReport logs the end of a failed script's daemon.log and any
+// daemon.crash, so that a daemon that panicked or crashed says so in the
+// test's output, not only in a work directory removed after it.
+func logDaemonReport(t testscript.T, home string) {
+	for _, name := range []string{"daemon.log", "daemon.crash"} {
+		b, err := os.ReadFile(filepath.Join(home, name))
+		if err != nil || len(b) == 0 {
+			continue
+		}
+		if len(b) > 8<<10 {
+			b = b[len(b)-8<<10:]
+		}
+		t.Log(fmt.Sprintf("the end of %s:\n%s", name, b))
 	}
 }
 
