@@ -141,10 +141,13 @@ type Instance struct {
 	ReadyBy     string         `json:"ready_by,omitempty"`   // ipc, notify, log or min_uptime
 	// HeldBy says what holds the run's tree: "cgroup PATH", or "process
 	// group and /proc" where no cgroup could be made.
-	HeldBy  string             `json:"held_by,omitempty"`
-	Process *spec.ProcessFacts `json:"process,omitempty"`
-	OutLog  string             `json:"out_log,omitempty"`
-	ErrLog  string             `json:"err_log,omitempty"`
+	HeldBy string `json:"held_by,omitempty"`
+	// NotReady marks an online instance that fails its readiness probe.
+	NotReady bool               `json:"not_ready,omitempty"`
+	Probes   []spec.ProbeStatus `json:"probes,omitempty"`
+	Process  *spec.ProcessFacts `json:"process,omitempty"`
+	OutLog   string             `json:"out_log,omitempty"`
+	ErrLog   string             `json:"err_log,omitempty"`
 }
 
 // App is GET /v1/apps/{name}: `tend show`.

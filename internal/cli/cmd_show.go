@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -80,7 +81,7 @@ func printApp(a apitype.App) {
 }
 
 func printInstance(i apitype.Instance, now time.Time) {
-	fmt.Fprintf(Stdout, "\n%s  %s", i.ID, i.Status)
+	fmt.Fprintf(Stdout, "\n%s  %s", i.ID, statusOf(i))
 	if i.Reason != "" {
 		fmt.Fprintf(Stdout, " (%s)", i.Reason)
 	}
@@ -101,6 +102,9 @@ func printInstance(i apitype.Instance, now time.Time) {
 		}
 		if i.HeldBy != "" {
 			row("held by", i.HeldBy)
+		}
+		for _, p := range i.Probes {
+			row(p.Role, probeLine(p, now))
 		}
 	}
 	if p := i.Process; p != nil {
@@ -146,4 +150,28 @@ func shellJoin(argv []string) string {
 		q[i] = spec.ShellQuote(a)
 	}
 	return strings.Join(q, " ")
+}
+
+// probeLine is one probe in show: what it checks, its verdict, and its
+// last result with latency and failures in a row.
+func probeLine(p spec.ProbeStatus, now time.Time) string {
+	verdict := "not passed yet"
+	switch {
+	case p.Passing:
+		verdict = "passing"
+	case p.Failures > 0 && !p.LastOK:
+		verdict = fmt.Sprintf("failing (%d in a row)", p.Failures)
+	}
+	line := p.What + ": " + verdict
+	if !p.At.IsZero() {
+		line += fmt.Sprintf("; last %s ago: %s in %.1fms", human(now.Sub(p.At)), p.Last, p.LatencyMS)
+	}
+	if p.Output != "" {
+		out := strings.TrimSpace(p.Output)
+		if len(out) > 120 {
+			out = out[:120] + "…"
+		}
+		line += "; output " + strconv.Quote(out)
+	}
+	return line
 }

@@ -25,7 +25,9 @@ type startFlags struct {
 	ready, readyLine, readyTimeout, watchdog     string
 	ipc, listenMode                              string
 	user, group                                  string
-	maxRestarts                                  int
+	health, readiness                            string
+	probeInterval, probeTimeout, probeStart      string
+	maxRestarts, probeFailures                   int
 	env, only, listen                            []string
 	shell, json, shutdownMessage                 bool
 }
@@ -78,6 +80,12 @@ Arguments after -- go to the program.`,
 	fl.StringVar(&f.readyLine, "ready-log-line", "", "a regular expression an output line matches once the app is ready (implies --ready log)")
 	fl.StringVar(&f.readyTimeout, "ready-timeout", "", "how long an instance may take to be ready (default 30s)")
 	fl.StringVar(&f.watchdog, "watchdog", "", "restart an instance that goes this long without sd_notify WATCHDOG=1")
+	fl.StringVar(&f.health, "health", "", "a liveness probe, restarting the instance when it fails: http://…, tcp://HOST:PORT or exec:COMMAND (${PORT} is filled in)")
+	fl.StringVar(&f.readiness, "readiness", "", "a readiness probe, gating online and reloads: http://…, tcp://HOST:PORT or exec:COMMAND")
+	fl.StringVar(&f.probeInterval, "probe-interval", "", "time between the checks of --health and --readiness (default 10s)")
+	fl.StringVar(&f.probeTimeout, "probe-timeout", "", "a check slower than this fails (default 1s)")
+	fl.IntVar(&f.probeFailures, "probe-failures", 0, "failures in a row that make a probe failing (default 3)")
+	fl.StringVar(&f.probeStart, "probe-start-period", "", "failures before this much uptime do not count (default 0)")
 	fl.StringVar(&f.ipc, "ipc", "", "the IPC channel: auto, node, json or off")
 	fl.BoolVar(&f.shutdownMessage, "shutdown-with-message", false, "stop by sending shutdown on the IPC channel instead of a signal")
 	fl.BoolVar(&f.json, "json", false, "print the started instances as JSON")
@@ -268,6 +276,30 @@ func appFromFlags(f startFlags, what string, args []string) (*spec.App, error) {
 		{"--ready-timeout", f.readyTimeout, func(d spec.Duration) { a.ReadyTimeout = d }},
 		{"--watchdog", f.watchdog, func(d spec.Duration) { a.Watchdog = d }},
 	}
+	for _, pf := range []struct {
+		flag, val string
+		dst       **spec.Probe
+	}{{"--health", f.health, &a.Health}, {"--readiness", f.readiness, &a.Readiness}} {
+		if pf.val == "" {
+			continue
+		}
+		p, err := probeFlag(pf.val)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", pf.flag, err)
+		}
+		p.FailureThreshold = f.probeFailures
+		*pf.dst = p
+		for _, d := range []struct {
+			flag, val string
+			dst       *spec.Duration
+		}{{"--probe-interval", f.probeInterval, &p.Interval}, {"--probe-timeout", f.probeTimeout, &p.Timeout},
+			{"--probe-start-period", f.probeStart, &p.StartPeriod}} {
+			durations = append(durations, struct {
+				flag, val string
+				set       func(spec.Duration)
+			}{d.flag, d.val, func(v spec.Duration) { *d.dst = v }})
+		}
+	}
 	for _, d := range durations {
 		if d.val == "" {
 			continue
@@ -280,6 +312,20 @@ func appFromFlags(f startFlags, what string, args []string) (*spec.App, error) {
 	}
 	captureEnv([]*spec.App{a})
 	return a, a.Validate()
+}
+
+// probeFlag reads --health and --readiness: an http(s) URL, tcp://HOST:PORT,
+// or exec:COMMAND (run by /bin/sh -c).
+func probeFlag(v string) (*spec.Probe, error) {
+	switch {
+	case strings.HasPrefix(v, "http://"), strings.HasPrefix(v, "https://"):
+		return &spec.Probe{HTTP: v}, nil
+	case strings.HasPrefix(v, "tcp://"):
+		return &spec.Probe{TCP: strings.TrimPrefix(v, "tcp://")}, nil
+	case strings.HasPrefix(v, "exec:") && strings.TrimSpace(v[5:]) != "":
+		return &spec.Probe{Exec: []string{"/bin/sh", "-c", v[5:]}}, nil
+	}
+	return nil, fmt.Errorf("%q: want http://HOST:PORT/PATH, tcp://HOST:PORT or exec:COMMAND", v)
 }
 
 // defaultName is the program's base name without its extension.

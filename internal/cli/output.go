@@ -56,13 +56,21 @@ func printTable(ins []apitype.Instance) {
 				mem = bytesHuman(i.MemoryBytes)
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s", i.Name, i.ID, i.Status, pid, up, i.Restarts, cpu, mem)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s", i.Name, i.ID, statusOf(i), pid, up, i.Restarts, cpu, mem)
 		if says {
 			fmt.Fprintf(tw, "\t%s", i.AppStatus)
 		}
 		fmt.Fprintln(tw)
 	}
 	tw.Flush()
+}
+
+// statusOf is an instance's status as the table shows it.
+func statusOf(i apitype.Instance) string {
+	if i.NotReady {
+		return i.Status + " (not ready)"
+	}
+	return i.Status
 }
 
 // human prints a duration the way people read uptimes: 45s, 3m, 2h, 4d.

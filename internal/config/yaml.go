@@ -133,11 +133,21 @@ func keyNode(n *yaml.Node, err error) *yaml.Node {
 	if !ok {
 		return n
 	}
-	names := append([]string{fe.Key}, keyAliases[fe.Key]...)
+	key, sub, nested := strings.Cut(fe.Key, ".")
+	names := append([]string{key}, keyAliases[key]...)
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		if slices.Contains(names, n.Content[i].Value) {
-			return n.Content[i]
+		if !slices.Contains(names, n.Content[i].Value) {
+			continue
 		}
+		// health.interval: the inner key's line.
+		if v := n.Content[i+1]; nested && v.Kind == yaml.MappingNode {
+			for j := 0; j+1 < len(v.Content); j += 2 {
+				if v.Content[j].Value == sub {
+					return v.Content[j]
+				}
+			}
+		}
+		return n.Content[i]
 	}
 	return n
 }
@@ -152,8 +162,15 @@ func unjoin(err error) []error {
 func (p *parser) field(a *spec.App, k, v *yaml.Node) {
 	key := k.Value
 	if set, ok := fields[key]; ok {
-		if err := set(a, v); err != nil {
-			p.fail(v, "%s: %v", key, err)
+		err := set(a, v)
+		for _, e := range unjoin(err) {
+			if ne, ok := errors.AsType[*nodeError](e); ok && ne.key != "" {
+				p.fail(ne.n, "%s.%v", key, ne)
+			} else if ok {
+				p.fail(ne.n, "%s: %v", key, ne)
+			} else if e != nil {
+				p.fail(v, "%s: %v", key, e)
+			}
 		}
 		return
 	}
@@ -331,6 +348,14 @@ var fields = map[string]func(a *spec.App, v *yaml.Node) error{
 		return err
 	},
 	"listen_timeout": func(a *spec.App, v *yaml.Node) error { return text(v, &a.ReadyTimeout) },
+	"health": func(a *spec.App, v *yaml.Node) (err error) {
+		a.Health, err = probe(v)
+		return err
+	},
+	"readiness": func(a *spec.App, v *yaml.Node) (err error) {
+		a.Readiness, err = probe(v)
+		return err
+	},
 }
 
 // unsupported are keys of PM2 or of DESIGN §5 that tend reads but does
@@ -344,7 +369,7 @@ var unsupported = map[string]string{
 	"increment_var": "", "instance_var": "", "filter_env": "", "disable_trace": "", "treekill": "(tend always stops the whole tree)",
 	"port": "", "append_env_to_name": "", "automation": "", "pmx": "", "windowsHide": "",
 	"kill_retry_time": "", "deep_monitoring": "",
-	"health": "yet", "depends_on": "yet", "schedule": "yet", "max_memory": "",
+	"depends_on": "yet", "schedule": "yet", "max_memory": "",
 }
 
 func typeErr(err error, want string) error {

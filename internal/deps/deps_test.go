@@ -31,7 +31,7 @@ var rooms = map[string][]string{
 	"internal/api": {"internal/apitype", "internal/buildinfo", "internal/logs", "internal/metrics", "internal/spec",
 		"internal/store", "internal/supervisor"},
 	"internal/store": {"internal/spec"},
-	"internal/supervisor": {"internal/cgroup", "internal/crash", "internal/dotenv", "internal/execshim", "internal/ipc",
+	"internal/supervisor": {"internal/cgroup", "internal/crash", "internal/dotenv", "internal/execshim", "internal/health", "internal/ipc",
 		"internal/listen", "internal/logs", "internal/metrics", "internal/nodepreload", "internal/notify",
 		"internal/proc", "internal/ptable", "internal/spec"},
 

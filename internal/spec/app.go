@@ -78,6 +78,12 @@ type App struct {
 	Ready        string   `json:"ready,omitempty" yaml:"ready,omitempty"`
 	ReadyLogLine string   `json:"ready_log_line,omitempty" yaml:"ready_log_line,omitempty"`
 	ReadyTimeout Duration `json:"ready_timeout,omitempty" yaml:"ready_timeout,omitempty"`
+	// Health is the liveness probe: failing it restarts the instance.
+	// Readiness gates online (with ready: probe, the default when it is
+	// set), reloads and dependents; failing it later marks the instance
+	// not ready without restarting it.
+	Health    *Probe `json:"health,omitempty" yaml:"health,omitempty"`
+	Readiness *Probe `json:"readiness,omitempty" yaml:"readiness,omitempty"`
 	// Watchdog is the longest an app using sd_notify may go without
 	// WATCHDOG=1 before it is restarted; 0: no watchdog.
 	Watchdog Duration `json:"watchdog,omitempty" yaml:"watchdog,omitempty"`
@@ -123,6 +129,7 @@ const (
 	ReadyIPC    = "ipc"
 	ReadyNotify = "notify"
 	ReadyLog    = "log"
+	ReadyProbe  = "probe"
 
 	IPCAuto = "auto"
 	IPCNode = "node"
@@ -162,9 +169,18 @@ func (a *App) Canonicalize() {
 		a.LogType = "plain"
 	}
 	if a.Ready == "" {
-		a.Ready = ReadyAuto
-		if a.ReadyLogLine != "" {
+		switch {
+		case a.ReadyLogLine != "":
 			a.Ready = ReadyLog
+		case a.Readiness != nil:
+			a.Ready = ReadyProbe
+		default:
+			a.Ready = ReadyAuto
+		}
+	}
+	for _, p := range []*Probe{a.Health, a.Readiness} {
+		if p != nil {
+			p.canonicalize()
 		}
 	}
 	if a.ReadyTimeout == 0 {
@@ -255,7 +271,16 @@ func (a *App) ValidateWith(lim Limits) error {
 	if _, err := a.Identity(); err != nil {
 		errs = append(errs, err)
 	}
-	oneOf("ready", a.Ready, ReadyAuto, ReadyIPC, ReadyNotify, ReadyLog)
+	oneOf("ready", a.Ready, ReadyAuto, ReadyIPC, ReadyNotify, ReadyLog, ReadyProbe)
+	if a.Ready == ReadyProbe && a.Readiness == nil && a.Health == nil {
+		bad("app %q: ready: probe needs a readiness (or health) probe to pass", a.Name)
+	}
+	if a.Health != nil {
+		errs = append(errs, a.Health.check(a.Name, "health")...)
+	}
+	if a.Readiness != nil {
+		errs = append(errs, a.Readiness.check(a.Name, "readiness")...)
+	}
 	oneOf("ipc", a.IPC, IPCAuto, IPCNode, IPCJSON, IPCOff)
 	oneOf("listen_mode", a.ListenMode, ListenShared, ListenReusePort)
 	if a.ListenMode == ListenReusePort {
@@ -303,6 +328,7 @@ func (a *App) Clone() *App {
 		}
 	}
 	c.StopExitCodes = slices.Clone(a.StopExitCodes)
+	c.Health, c.Readiness = a.Health.Clone(), a.Readiness.Clone()
 	c.Env = cloneMap(a.Env)
 	c.CallerEnv = cloneMap(a.CallerEnv)
 	if a.MinUptime != nil {

@@ -135,3 +135,18 @@ type ProcessFacts struct {
 	// Unreadable names the facts that could not be read.
 	Unreadable []string `json:"unreadable,omitempty"`
 }
+
+// ProbeStatus is a probe of a running instance as `show` gives it.
+type ProbeStatus struct {
+	Role    string `json:"role"` // health or readiness
+	What    string `json:"what"` // GET http://127.0.0.1:3000/healthz
+	Passing bool   `json:"passing"`
+	// The last result: whether it passed, what was seen, how long it took.
+	LastOK    bool      `json:"last_ok"`
+	Last      string    `json:"last,omitempty"`
+	LatencyMS float64   `json:"latency_ms"`
+	At        time.Time `json:"at,omitzero"`
+	Failures  int       `json:"failures"` // counted failures in a row
+	// Output is the end of an exec probe's output, at most 4 KiB.
+	Output string `json:"output,omitempty"`
+}

@@ -45,6 +45,9 @@ type Snapshot struct {
 	Status   string // the app's own words (IPC status, sd_notify STATUS=)
 	ReadyBy  string // what made this run online: ipc, notify, log or min_uptime
 	HeldBy   string // what holds the run's tree (a cgroup, or the process group)
+	Probes   []spec.ProbeStatus
+	// NotReady is set on an online instance failing its readiness probe.
+	NotReady bool
 	// Rested is set when the restart policy left it stopped (a clean
 	// exit with autorestart on-failure, or never): stopped on purpose
 	// while meant to run, so the reconciler leaves it be.
@@ -309,6 +312,7 @@ func (in *instance) stop(why string, reply chan error) {
 // askToStop sends the stop message or signal and arms the SIGKILL.
 func (in *instance) askToStop() {
 	r := in.r
+	r.stopProbes() // a stopping run is not probed: its failures mean nothing
 	r.killC = time.After(in.app.KillTimeout.D())
 	if r.conn != nil && in.app.ShutdownWithMessage {
 		err := r.conn.Shutdown()
@@ -519,6 +523,8 @@ func (in *instance) publish() {
 	if r := in.r; r != nil {
 		s.Pid, s.Started = r.p.Pid, r.started
 		s.Status, s.ReadyBy = r.status, r.readyVia
+		s.Probes = r.probeStatus()
+		s.NotReady = in.state == Online && !r.readinessHolds()
 		s.HeldBy = "process group, /proc and its TEND_RUN marker (no cgroup)"
 		if g := r.p.Group; g != nil {
 			s.HeldBy = "cgroup " + g.Path

@@ -48,6 +48,13 @@ type run struct {
 	readyLine atomic.Pointer[regexp.Regexp] // ready_log_line, until it matched
 	status    string                        // the app's own words (IPC status, STATUS=)
 	readyVia  string                        // what made it online
+	// probes are the run's health and readiness probes; their goroutines
+	// run until probeStop is closed. pendingReady is a readiness signal
+	// (ipc, notify, log, min_uptime) that came while the readiness probe
+	// had not passed yet: it takes effect when the probe passes.
+	probes       []*prober
+	probeStop    chan struct{}
+	pendingReady string
 	// failure, when set, is why tend ended the run (not ready in time,
 	// watchdog): it counts as failed whatever its exit.
 	failure string
@@ -125,6 +132,8 @@ func (in *instance) spawn(app *spec.App) (r *run, err error) {
 	r.p, r.started, r.procDone = p, p.Started, p.Done()
 	r.readyLine.Store(compileReadyLine(app))
 	in.sup.register(r)
+	r.probes = newProbers(app, ps.Env)
+	in.startProbes(r, ps)
 	return r, nil
 }
 
@@ -171,6 +180,7 @@ func (r *run) release() proc.Status {
 		}
 	}
 	r.in.sup.unregister(r)
+	r.stopProbes()
 	if r.conn != nil {
 		r.conn.Close()
 	}

@@ -27,6 +27,7 @@ const (
 	sigMainPID // MAINPID=: the service's main process is another pid
 	sigMessage // any other IPC value: kept as an event
 	sigBad     // a line that could not be read
+	sigProbe   // a probe's result (from tend itself)
 )
 
 // appSignal is one thing a run said. r is the run it came from: a
@@ -38,6 +39,8 @@ type appSignal struct {
 	text string
 	d    time.Duration
 	pid  int
+
+	probe *probeResult // sigProbe
 }
 
 // Bounds of what an app can make tend record.
@@ -113,6 +116,8 @@ func (in *instance) onSignal(sg appSignal) {
 		in.noteMessage(sg.text)
 	case sigBad:
 		in.noteMessage("unreadable: " + sg.text)
+	case sigProbe:
+		in.onProbe(r, sg.probe)
 	}
 }
 
@@ -153,6 +158,11 @@ func (in *instance) readyBy(src string) {
 // log or min_uptime), and starts the watchdog when there is one.
 func (in *instance) becomeReady(via, reason string) {
 	r := in.r
+	if via != "probe" && !r.readinessHolds() {
+		// The app says it is ready; its readiness probe must agree.
+		r.readyC, r.pendingReady = nil, via
+		return
+	}
 	if !in.must(in.move(InReady, reason, nil)) {
 		return
 	}

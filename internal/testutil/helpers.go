@@ -166,6 +166,9 @@ var helpers = map[string]func(args []string){
 	// tend.Listeners(), then Status and Ready; it answers each message
 	// with {"got": DATA} and exits 0 on a shutdown message.
 	"pkgserve": pkgServe,
+	// probeserve: HTTP on LISTEN_FDS with /healthz (200) and /ready (503
+	// while $NOT_READY is set) for probes.
+	"probeserve": probeServe,
 	// uptime D: stay up for duration D, then exit 1.
 	"uptime": func(args []string) {
 		d, _ := time.ParseDuration(args[0])

@@ -1,0 +1,287 @@
+package supervisor
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/tend-pm/tend/internal/crash"
+	"github.com/tend-pm/tend/internal/health"
+	"github.com/tend-pm/tend/internal/proc"
+	"github.com/tend-pm/tend/internal/spec"
+)
+
+// Probe roles.
+const (
+	roleHealth    = "health"
+	roleReadiness = "readiness"
+)
+
+const (
+	// probeFast is how often a probe that gates online is checked until
+	// it first passes, so an instance is online as soon as it answers
+	// rather than an interval later.
+	probeFast = 200 * time.Millisecond
+	// execOutputMax is how much of an exec probe's output is kept (Node's
+	// maxBuffer); the rest is read and dropped, so the probe never blocks
+	// on a full pipe.
+	execOutputMax = 4 << 10
+)
+
+// prober is one probe of a run: its spec with ${VAR} filled from the
+// run's environment, and what the owner has made of its results.
+type prober struct {
+	role   string
+	spec   *spec.Probe
+	target *spec.Probe // spec, expanded
+	gates  bool        // its first pass makes the instance online (ready: probe)
+	tally  health.Tally
+	last   health.Result
+	at     time.Time
+	output string
+}
+
+// probeResult is one check's outcome, for the owner.
+type probeResult struct {
+	idx    int
+	res    health.Result
+	output string
+}
+
+// newProbers makes the probes of a run of app whose environment is env.
+func newProbers(app *spec.App, env []string) []*prober {
+	var out []*prober
+	add := func(role string, p *spec.Probe, gates bool) {
+		if p != nil {
+			out = append(out, &prober{role: role, spec: p, target: expandProbe(p, env), gates: gates})
+		}
+	}
+	byProbe := app.Ready == spec.ReadyProbe
+	add(roleReadiness, app.Readiness, byProbe)
+	add(roleHealth, app.Health, byProbe && app.Readiness == nil)
+	return out
+}
+
+// expandProbe is p with ${VAR} in its target filled from env.
+func expandProbe(p *spec.Probe, env []string) *spec.Probe {
+	c := p.Clone()
+	c.HTTP, c.TCP = expandBraces(p.HTTP, env), expandBraces(p.TCP, env)
+	for i, a := range c.Exec {
+		c.Exec[i] = expandBraces(a, env)
+	}
+	return c
+}
+
+// expandBraces replaces ${VAR} (not $VAR: a URL or a shell line may hold
+// a bare $) with VAR's value in env, or "".
+func expandBraces(s string, env []string) string {
+	if !strings.Contains(s, "${") {
+		return s
+	}
+	var b strings.Builder
+	for {
+		i := strings.Index(s, "${")
+		j := strings.IndexByte(s[max(i, 0):], '}')
+		if i < 0 || j < 0 {
+			break
+		}
+		b.WriteString(s[:i])
+		b.WriteString(getEnv(env, s[i+2:i+j]))
+		s = s[i+j+1:]
+	}
+	b.WriteString(s)
+	return b.String()
+}
+
+// startProbes starts a goroutine per probe of r; they end when r's probes
+// are stopped (stopProbes), each after the check it is in.
+func (in *instance) startProbes(r *run, ps proc.Spec) {
+	if len(r.probes) == 0 {
+		return
+	}
+	r.probeStop = make(chan struct{})
+	for i, p := range r.probes {
+		check := in.sup.checkOf(p.target, ps)
+		// Until it first passes, a probe that online waits for is
+		// checked often: the instance is online as soon as it answers.
+		fast := p.gates || p.role == roleReadiness
+		go in.probeLoop(r, i, p.target, fast, check, r.probeStop)
+	}
+}
+
+// stopProbes ends r's probe goroutines; safe to call more than once.
+func (r *run) stopProbes() {
+	if r.probeStop != nil {
+		close(r.probeStop)
+		r.probeStop = nil
+	}
+}
+
+// probeLoop checks p every interval (with fast, every probeFast until it
+// first passes) and hands each result to the owner. The wait starts
+// after a check ends, so a slow check never piles up.
+func (in *instance) probeLoop(r *run, idx int, p *spec.Probe, fast bool, check func() (health.Result, string), stop <-chan struct{}) {
+	defer crash.Guard(in.log, "probe")
+	interval := p.Interval.D()
+	next := func(fast bool) time.Duration {
+		if fast {
+			return min(interval, probeFast)
+		}
+		return interval
+	}
+	inRow := 0
+	t := time.NewTimer(next(fast))
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+		}
+		res, out := check()
+		select {
+		case in.inbox <- appSignal{r: r, kind: sigProbe, probe: &probeResult{idx: idx, res: res, output: out}}:
+		case <-stop:
+			return
+		case <-in.done:
+			return
+		}
+		if inRow = inRow + 1; !res.OK {
+			inRow = 0
+		}
+		if fast && inRow >= max(p.SuccessThreshold, 1) {
+			fast = false
+		}
+		t.Reset(next(fast))
+	}
+}
+
+// checkOf returns the check of probe p for a run started as ps.
+func (s *Supervisor) checkOf(p *spec.Probe, ps proc.Spec) func() (health.Result, string) {
+	timeout := p.Timeout.D()
+	switch p.Kind() {
+	case "http":
+		return func() (health.Result, string) { return health.HTTP(p.HTTP, p.Headers, p.ExpectStatus, timeout), "" }
+	case "tcp":
+		return func() (health.Result, string) { return health.TCP(p.TCP, timeout), "" }
+	}
+	probe := proc.Spec{Argv: p.Exec, Dir: ps.Dir, Env: ps.Env, Credential: ps.Credential, User: ps.User}
+	return func() (health.Result, string) { return s.execCheck(probe, timeout) }
+}
+
+// execCheck runs an exec probe through the spawner (its one reaper: a
+// wait of os/exec would race it), in a process group of its own that is
+// killed at timeout, and keeps the first execOutputMax bytes of its
+// output.
+func (s *Supervisor) execCheck(ps proc.Spec, timeout time.Duration) (health.Result, string) {
+	what := "exec " + strings.Join(ps.Argv, " ")
+	if len(what) > 80 {
+		what = what[:80] + "…"
+	}
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return health.Result{Detail: fmt.Sprintf("%s: %v", what, err)}, ""
+	}
+	ps.Stdout, ps.Stderr = pw, pw
+	t0 := time.Now()
+	p, err := s.spawner.Start(ps)
+	pw.Close()
+	if err != nil {
+		pr.Close()
+		return health.Result{Detail: fmt.Sprintf("%s: %v", what, err)}, ""
+	}
+	outC := make(chan string, 1)
+	go func() {
+		var b strings.Builder
+		io.Copy(&b, io.LimitReader(pr, execOutputMax))
+		io.Copy(io.Discard, pr)
+		outC <- b.String()
+	}()
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	timedOut := false
+	select {
+	case <-p.Done():
+	case <-timer.C:
+		timedOut = true
+		syscall.Kill(-p.Pid, syscall.SIGKILL)
+		<-p.Done()
+	}
+	lat := time.Since(t0)
+	// A process of its own group may still hold the pipe: do not wait
+	// for it past a moment.
+	var out string
+	select {
+	case out = <-outC:
+	case <-time.After(100 * time.Millisecond):
+	}
+	pr.Close()
+	st := p.Status()
+	switch {
+	case timedOut:
+		return health.Result{Latency: lat, Detail: fmt.Sprintf("%s: timeout after %s (killed)", what, timeout)}, out
+	case st.Signal != 0:
+		return health.Result{Latency: lat, Detail: fmt.Sprintf("%s: killed by %s", what, spec.SignalName(st.Signal))}, out
+	case st.Code != 0:
+		return health.Result{Latency: lat, Detail: fmt.Sprintf("%s: exit %d", what, st.Code)}, out
+	}
+	return health.Result{OK: true, Latency: lat, Detail: what + ": exit 0"}, out
+}
+
+// onProbe acts on one result of the current run's probe.
+func (in *instance) onProbe(r *run, pr *probeResult) {
+	if pr.idx >= len(r.probes) {
+		return
+	}
+	p := r.probes[pr.idx]
+	p.last, p.at, p.output = pr.res, time.Now(), pr.output
+	th := health.Thresholds{FailureThreshold: p.spec.FailureThreshold, SuccessThreshold: p.spec.SuccessThreshold,
+		StartPeriod: p.spec.StartPeriod.D()}
+	if !pr.res.OK && p.role == roleHealth && in.state != Online {
+		return // a liveness failure counts once the instance is online
+	}
+	var change health.Change
+	p.tally, change = health.Record(th, p.tally, pr.res.OK, time.Since(r.started))
+	switch {
+	case change == health.BecamePassing && in.state == Starting && p.gates:
+		in.becomeReady("probe", "ready (probe: "+pr.res.Detail+")")
+	case change == health.BecamePassing && in.state == Starting && r.pendingReady != "":
+		via := r.pendingReady
+		r.pendingReady = ""
+		in.becomeReady(via, "ready ("+via+", and the readiness probe passes)")
+	case change == health.BecameFailing && p.role == roleHealth && in.state == Online:
+		in.failRun(fmt.Sprintf("health: %s (%d in a row)", pr.res.Detail, p.tally.Failures))
+	case change == health.BecameFailing && p.role == roleReadiness && in.state == Online:
+		in.note(fmt.Sprintf("not ready: readiness %s (%d in a row)", pr.res.Detail, p.tally.Failures))
+	case change == health.BecamePassing && p.role == roleReadiness && in.state == Online:
+		in.note("ready again: readiness " + pr.res.Detail)
+	}
+}
+
+// readinessHolds reports whether r may go online as far as its readiness
+// probe is concerned: there is none, or it passes.
+func (r *run) readinessHolds() bool {
+	for _, p := range r.probes {
+		if p.role == roleReadiness && !p.tally.Passing {
+			return false
+		}
+	}
+	return true
+}
+
+// probeStatus is what show gives of r's probes.
+func (r *run) probeStatus() []spec.ProbeStatus {
+	if len(r.probes) == 0 {
+		return nil
+	}
+	out := make([]spec.ProbeStatus, len(r.probes))
+	for i, p := range r.probes {
+		out[i] = spec.ProbeStatus{Role: p.role, What: p.target.Describe(), Passing: p.tally.Passing,
+			LastOK: p.last.OK, Last: p.last.Detail, LatencyMS: float64(p.last.Latency.Microseconds()) / 1000,
+			At: p.at, Failures: p.tally.Failures, Output: p.output}
+	}
+	return out
+}
