@@ -11,9 +11,15 @@ const net = require('net');
 const count = parseInt(process.env.LISTEN_FDS || '0', 10);
 if (count > 0 && process.env.LISTEN_PID === String(process.pid)) {
   const byPort = new Map();
+  const probeFd = new Map();
+  const probeServers = [];
   (process.env.LISTEN_FDNAMES || '').split(':').forEach((name, i) => {
     const m = /^tcp-(\d+)$/.exec(name);
     if (m && i < count && !byPort.has(Number(m[1]))) byPort.set(Number(m[1]), 3 + i);
+    // probe-PORT: this instance's own socket, where tend's probes of
+    // PORT arrive (on the shared one they could reach another instance).
+    const p = /^probe-(\d+)$/.exec(name);
+    if (p && i < count) probeFd.set(Number(p[1]), 3 + i);
   });
   // Children must not take the sockets again.
   delete process.env.LISTEN_FDS;
@@ -41,6 +47,7 @@ if (count > 0 && process.env.LISTEN_PID === String(process.pid)) {
   process.on('SIGTERM', function onTerm() {
     if (process.listenerCount('SIGTERM') > 1) return; // the app's own handler decides
     draining = true;
+    for (const p of probeServers) p.close();
     let open = servers.size;
     if (open === 0) process.exit(0);
     for (const s of servers) {
@@ -61,6 +68,14 @@ if (count > 0 && process.env.LISTEN_PID === String(process.pid)) {
     this.prependListener('request', (req, res) => {
       if (draining) res.shouldKeepAlive = false; // Connection: close
     });
+    const pfd = probeFd.get(port);
+    if (pfd !== undefined) {
+      // The app's server answers the probe's connections too.
+      const ps = net.createServer((sock) => this.emit('connection', sock));
+      ps.listen({ fd: pfd });
+      probeServers.push(ps);
+      probeFd.delete(port);
+    }
     this.once('listening', () => {
       if (!toldReady && typeof process.send === 'function') {
         toldReady = true;

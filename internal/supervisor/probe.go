@@ -1,9 +1,13 @@
 package supervisor
 
 import (
+	"cmp"
 	"fmt"
 	"io"
+	"net"
+	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -38,6 +42,10 @@ type prober struct {
 	spec   *spec.Probe
 	target *spec.Probe // spec, expanded
 	gates  bool        // its first pass makes the instance online (ready: probe)
+	// dial, when set, is where the check really goes: the run's own
+	// socket (aimed, its port) in place of the shared one.
+	dial  string
+	aimed int
 	tally  health.Tally
 	last   health.Result
 	at     time.Time
@@ -51,7 +59,8 @@ type probeResult struct {
 	output string
 }
 
-// newProbers makes the probes of a run of app whose environment is env.
+// newProbers makes the probes of a run of app whose environment is env
+// (expand again once the sockets' variables are set).
 func newProbers(app *spec.App, env []string) []*prober {
 	var out []*prober
 	add := func(role string, p *spec.Probe, gates bool) {
@@ -63,6 +72,55 @@ func newProbers(app *spec.App, env []string) []*prober {
 	add(roleReadiness, app.Readiness, byProbe)
 	add(roleHealth, app.Health, byProbe && app.Readiness == nil)
 	return out
+}
+
+// expand fills ${VAR} in the probe's target from env, keeping the port it
+// was aimed at, if any.
+func (p *prober) expand(env []string) {
+	p.target = expandProbe(p.spec, env)
+	if p.aimed != 0 {
+		p.aimAt(p.aimed)
+	}
+}
+
+// targetPort is the TCP port an http or tcp probe connects to, or 0.
+func (p *prober) targetPort() int {
+	hostport := p.target.TCP
+	if p.target.HTTP != "" {
+		u, err := url.Parse(p.target.HTTP)
+		if err != nil {
+			return 0
+		}
+		switch {
+		case u.Port() != "":
+			hostport = u.Host
+		case u.Scheme == "https":
+			return 443
+		default:
+			return 80
+		}
+	}
+	_, port, err := net.SplitHostPort(hostport)
+	if err != nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(port)
+	return n
+}
+
+// aimAt points an http or tcp probe at 127.0.0.1:port, the run's own
+// socket; show still names the address as written.
+func (p *prober) aimAt(port int) {
+	p.aimed = port
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	if p.target.HTTP != "" {
+		if u, err := url.Parse(p.target.HTTP); err == nil {
+			u.Host = addr
+			p.dial = u.String()
+		}
+		return
+	}
+	p.dial = addr
 }
 
 // expandProbe is p with ${VAR} in its target filled from env.
@@ -104,7 +162,7 @@ func (in *instance) startProbes(r *run, ps proc.Spec) {
 	}
 	r.probeStop = make(chan struct{})
 	for i, p := range r.probes {
-		check := in.sup.checkOf(p.target, ps)
+		check := in.sup.checkOf(p.target, p.dial, ps)
 		// Until it first passes, a probe that online waits for is
 		// checked often: the instance is online as soon as it answers.
 		fast := p.gates || p.role == roleReadiness
@@ -160,13 +218,15 @@ func (in *instance) probeLoop(r *run, idx int, p *spec.Probe, fast bool, check f
 }
 
 // checkOf returns the check of probe p for a run started as ps.
-func (s *Supervisor) checkOf(p *spec.Probe, ps proc.Spec) func() (health.Result, string) {
+func (s *Supervisor) checkOf(p *spec.Probe, dial string, ps proc.Spec) func() (health.Result, string) {
 	timeout := p.Timeout.D()
 	switch p.Kind() {
 	case "http":
-		return func() (health.Result, string) { return health.HTTP(p.HTTP, p.Headers, p.ExpectStatus, timeout), "" }
+		target := cmp.Or(dial, p.HTTP)
+		return func() (health.Result, string) { return health.HTTP(target, p.Headers, p.ExpectStatus, timeout), "" }
 	case "tcp":
-		return func() (health.Result, string) { return health.TCP(p.TCP, timeout), "" }
+		target := cmp.Or(dial, p.TCP)
+		return func() (health.Result, string) { return health.TCP(target, timeout), "" }
 	}
 	probe := proc.Spec{Argv: p.Exec, Dir: ps.Dir, Env: ps.Env, Credential: ps.Credential, User: ps.User}
 	return func() (health.Result, string) { return s.execCheck(probe, timeout) }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/tend-pm/tend/internal/cgroup"
 	"github.com/tend-pm/tend/internal/ipc"
+	"github.com/tend-pm/tend/internal/listen"
 	"github.com/tend-pm/tend/internal/logs"
 	"github.com/tend-pm/tend/internal/proc"
 	"github.com/tend-pm/tend/internal/spec"
@@ -55,6 +56,7 @@ type run struct {
 	probes       []*prober
 	probeStop    chan struct{}
 	pendingReady string
+	probeSocks   []*listen.Socket // the run's own sockets its probes are aimed at
 	// failure, when set, is why tend ended the run (not ready in time,
 	// watchdog): it counts as failed whatever its exit.
 	failure string
@@ -96,10 +98,14 @@ func (in *instance) spawn(app *spec.App) (r *run, err error) {
 
 	ps := proc.Spec{Argv: app.Argv(), Dir: app.Cwd, Env: env, Stdout: outW, Stderr: errW}
 	ps.Credential, ps.User = credential(app)
+	r.probes = newProbers(app, env)
 	if len(app.Listen) > 0 {
-		if ps, err = in.sup.withSockets(app, in.id, ps); err != nil {
+		var private []*listen.Socket
+		if ps, private, err = in.sup.withSockets(app, in.id, ps, r.probes); err != nil {
 			return nil, err
 		}
+		r.probeSocks = private
+		undo = append(undo, r.closeProbeSockets)
 	}
 	if app.IPC != spec.IPCOff {
 		c, child, err := ipc.Pair(app.IsNode())
@@ -132,7 +138,6 @@ func (in *instance) spawn(app *spec.App) (r *run, err error) {
 	r.p, r.started, r.procDone = p, p.Started, p.Done()
 	r.readyLine.Store(compileReadyLine(app))
 	in.sup.register(r)
-	r.probes = newProbers(app, ps.Env)
 	in.startProbes(r, ps)
 	return r, nil
 }
@@ -181,6 +186,7 @@ func (r *run) release() proc.Status {
 	}
 	r.in.sup.unregister(r)
 	r.stopProbes()
+	r.closeProbeSockets()
 	if r.conn != nil {
 		r.conn.Close()
 	}
@@ -191,6 +197,15 @@ func (r *run) release() proc.Status {
 	r.dropTimers()
 	r.killC, r.pollC, r.drainC = nil, nil, nil
 	return r.p.Status()
+}
+
+// closeProbeSockets closes the daemon's copies of the run's own probe
+// sockets (the child keeps its own).
+func (r *run) closeProbeSockets() {
+	for _, s := range r.probeSocks {
+		s.Close()
+	}
+	r.probeSocks = nil
 }
 
 // dropTimers stops the waits of a live run: readiness and watchdog.

@@ -38,10 +38,10 @@ func (s *Supervisor) Listening(app *spec.App) []string {
 
 // withSockets turns a spawn of app into one through the exec shim with
 // app's sockets as fds 3… and the LISTEN_* variables (DESIGN §6).
-func (s *Supervisor) withSockets(app *spec.App, id int, ps proc.Spec) (proc.Spec, error) {
+func (s *Supervisor) withSockets(app *spec.App, id int, ps proc.Spec, probes []*prober) (proc.Spec, []*listen.Socket, error) {
 	socks, err := s.socks.For(decl(app), id)
 	if err != nil {
-		return ps, err
+		return ps, nil, err
 	}
 	names := make([]string, len(socks))
 	var ports []int
@@ -57,28 +57,77 @@ func (s *Supervisor) withSockets(app *spec.App, id int, ps proc.Spec) (proc.Spec
 		// passed socket by tend's preload.
 		path, err := s.preload()
 		if err != nil {
-			return ps, err
+			return ps, nil, err
 		}
 		ps.Env = setEnv(ps.Env, "NODE_OPTIONS", nodepreload.Options(getEnv(ps.Env, "NODE_OPTIONS"), path))
 	}
-	ps.Env = setEnv(ps.Env, "LISTEN_FDS", strconv.Itoa(len(socks)))
-	ps.Env = setEnv(ps.Env, "LISTEN_FDNAMES", strings.Join(names, ":"))
 	if len(ports) == 1 {
 		ps.Env = setEnv(ps.Env, "PORT", strconv.Itoa(ports[0]))
 	}
+	private, err := probeSockets(probes, ports, ps.Env)
+	if err != nil {
+		return ps, nil, err
+	}
+	for _, sock := range private {
+		ps.ExtraFiles = append(ps.ExtraFiles, sock.File())
+		names = append(names, sock.Name)
+	}
+	ps.Env = setEnv(ps.Env, "LISTEN_FDS", strconv.Itoa(len(names)))
+	ps.Env = setEnv(ps.Env, "LISTEN_FDNAMES", strings.Join(names, ":"))
+	fail := func(err error) (proc.Spec, []*listen.Socket, error) {
+		for _, sock := range private {
+			sock.Close()
+		}
+		return ps, nil, err
+	}
 	target, err := proc.LookPath(ps.Argv[0], ps.Dir, ps.Env)
 	if err != nil {
-		return ps, err
+		return fail(err)
 	}
 	self, err := os.Executable()
 	if err != nil {
-		return ps, fmt.Errorf("find tend for the exec shim: %w", err)
+		return fail(fmt.Errorf("find tend for the exec shim: %w", err))
 	}
 	// argv[0] "tend" lets a multi-call binary (the test binary) know it
 	// is playing tend.
 	ps.Path = self
 	ps.Argv = append([]string{"tend", execshim.Arg, target}, ps.Argv...)
-	return ps, nil
+	return ps, private, nil
+}
+
+// probeSockets gives each http or tcp probe aimed at one of the app's
+// shared ports a socket of this run's own, and aims the probe at it. On
+// the shared socket a probe would reach whichever instance accepted
+// first: during a reload, the old one, which is ready, instead of the
+// new one it asks about. The private socket (127.0.0.1, a port from the
+// kernel) is passed after the shared ones, named probe-PORT; a server
+// that serves every socket it is passed (systemd's rule; tend's Node
+// preload does it for listen(PORT)) answers on it. One per shared port.
+func probeSockets(probes []*prober, ports []int, env []string) ([]*listen.Socket, error) {
+	var out []*listen.Socket
+	byPort := map[int]*listen.Socket{}
+	for _, p := range probes {
+		p.expand(env) // ${PORT} is known now
+		port := p.targetPort()
+		if port == 0 || !slices.Contains(ports, port) {
+			continue
+		}
+		sock := byPort[port]
+		if sock == nil {
+			var err error
+			if sock, err = listen.Bind("tcp://127.0.0.1:0"); err != nil {
+				for _, s := range out {
+					s.Close()
+				}
+				return nil, fmt.Errorf("probe socket: %w", err)
+			}
+			sock.Name = "probe-" + strconv.Itoa(port)
+			byPort[port] = sock
+			out = append(out, sock)
+		}
+		p.aimAt(sock.Port)
+	}
+	return out, nil
 }
 
 // preload writes the Node preload into the run directory the first time
