@@ -44,8 +44,8 @@ type prober struct {
 	gates  bool        // its first pass makes the instance online (ready: probe)
 	// dial, when set, is where the check really goes: the run's own
 	// socket (aimed, its port) in place of the shared one.
-	dial  string
-	aimed int
+	dial   string
+	aimed  int
 	tally  health.Tally
 	last   health.Result
 	at     time.Time
