@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -74,5 +75,52 @@ func TestTCP(t *testing.T) {
 	r := TCP(addr, time.Second)
 	if r.OK || !strings.HasSuffix(r.Detail, "connection refused") {
 		t.Errorf("closed: %+v, want connection refused", r)
+	}
+}
+
+// A kept connection carries check after check; a server that closed it
+// while idle costs a new connection, not a failure; a hung server fails
+// at the timeout and is not retried.
+func TestHTTPConnKeepsItsConnection(t *testing.T) {
+	var conns atomic.Int32
+	hang := make(chan struct{})
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/hang" {
+			<-hang
+		}
+		w.Write([]byte("ok"))
+	}))
+	srv.Config.ConnState = func(c net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	defer close(hang)
+	var c HTTPConn
+	defer c.Close()
+	for i := range 5 {
+		if r := c.Check(srv.URL+"/", nil, nil, time.Second); !r.OK {
+			t.Fatalf("check %d: %+v", i, r)
+		}
+	}
+	if n := conns.Load(); n != 1 {
+		t.Errorf("5 checks opened %d connections, want 1", n)
+	}
+	srv.CloseClientConnections() // as a server's idle timeout does
+	time.Sleep(50 * time.Millisecond)
+	if r := c.Check(srv.URL+"/", nil, nil, time.Second); !r.OK {
+		t.Errorf("after the server closed the idle connection: %+v, want a pass on a new one", r)
+	}
+	if n := conns.Load(); n != 2 {
+		t.Errorf("%d connections, want 2", n)
+	}
+	r := c.Check(srv.URL+"/hang", nil, nil, 200*time.Millisecond)
+	if r.OK || r.Detail != "GET /hang: timeout after 200ms" {
+		t.Errorf("hung: %+v", r)
+	}
+	if n := conns.Load(); n != 2 {
+		t.Errorf("a timeout was retried: %d connections, want 2", n)
 	}
 }

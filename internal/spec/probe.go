@@ -119,6 +119,11 @@ func (p *Probe) check(app, key string) []error {
 	if len(p.Exec) > 0 && strings.TrimSpace(p.Exec[0]) == "" {
 		bad("exec", "the command is empty")
 	}
+	for k, v := range p.Headers {
+		if k == "" || strings.ContainsAny(k, " :\r\n\x00") || strings.ContainsAny(v, "\r\n\x00") {
+			bad("headers", "%q: a header name is a word, and neither holds a line break", k)
+		}
+	}
 	if len(p.Headers) > maxProbeHeaders {
 		bad("headers", "has %d entries: at most %d", len(p.Headers), maxProbeHeaders)
 	}

@@ -179,10 +179,15 @@ func (r *run) stopProbes() {
 }
 
 // probeLoop checks p every interval (with fast, every probeFast until it
-// first passes) and hands each result to the owner. The wait starts
-// after a check ends, so a slow check never piles up.
-func (in *instance) probeLoop(r *run, idx int, p *spec.Probe, fast bool, check func() (health.Result, string), stop <-chan struct{}) {
+// first passes) and hands each result to the owner. Checks start an
+// interval apart, as Kubernetes' periodSeconds, so a hung app is found
+// within interval x failure_threshold + timeout; a check slower than the
+// interval is followed by the next at once, never by two at a time.
+func (in *instance) probeLoop(r *run, idx int, p *spec.Probe, fast bool, check probeCheck, stop <-chan struct{}) {
 	defer crash.Guard(in.log, "probe")
+	if check.close != nil {
+		defer check.close()
+	}
 	interval := p.Interval.D()
 	next := func(fast bool) time.Duration {
 		if fast {
@@ -199,7 +204,8 @@ func (in *instance) probeLoop(r *run, idx int, p *spec.Probe, fast bool, check f
 			return
 		case <-t.C:
 		}
-		res, out := check()
+		began := time.Now()
+		res, out := check.run()
 		select {
 		case in.inbox <- appSignal{r: r, kind: sigProbe, probe: &probeResult{idx: idx, res: res, output: out}}:
 		case <-stop:
@@ -213,23 +219,42 @@ func (in *instance) probeLoop(r *run, idx int, p *spec.Probe, fast bool, check f
 		if fast && inRow >= max(p.SuccessThreshold, 1) {
 			fast = false
 		}
-		t.Reset(next(fast))
+		t.Reset(tickAfter(began, next(fast)))
 	}
 }
 
+// tickAfter is how long from now until the first multiple of every (on
+// the clock) after began. Probes of one interval so fall due together,
+// and the daemon wakes once a second for 50 apps' probes, not 50 times:
+// waking is most of what a probe costs it.
+func tickAfter(began time.Time, every time.Duration) time.Duration {
+	return max(0, time.Until(began.Truncate(every).Add(every)))
+}
+
 // checkOf returns the check of probe p for a run started as ps.
-func (s *Supervisor) checkOf(p *spec.Probe, dial string, ps proc.Spec) func() (health.Result, string) {
+func (s *Supervisor) checkOf(p *spec.Probe, dial string, ps proc.Spec) probeCheck {
 	timeout := p.Timeout.D()
 	switch p.Kind() {
 	case "http":
-		target := cmp.Or(dial, p.HTTP)
-		return func() (health.Result, string) { return health.HTTP(target, p.Headers, p.ExpectStatus, timeout), "" }
+		// The probe's goroutine is the connection's only user; it is
+		// dropped when the probe stops (see probeLoop).
+		target, conn := cmp.Or(dial, p.HTTP), new(health.HTTPConn)
+		return probeCheck{func() (health.Result, string) {
+			return conn.Check(target, p.Headers, p.ExpectStatus, timeout), ""
+		}, conn.Close}
 	case "tcp":
 		target := cmp.Or(dial, p.TCP)
-		return func() (health.Result, string) { return health.TCP(target, timeout), "" }
+		return probeCheck{run: func() (health.Result, string) { return health.TCP(target, timeout), "" }}
 	}
 	probe := proc.Spec{Argv: p.Exec, Dir: ps.Dir, Env: ps.Env, Credential: ps.Credential, User: ps.User}
-	return func() (health.Result, string) { return s.execCheck(probe, timeout) }
+	return probeCheck{run: func() (health.Result, string) { return s.execCheck(probe, timeout) }}
+}
+
+// probeCheck is one probe's check, and what to release when the probe
+// stops (an http probe's kept connection).
+type probeCheck struct {
+	run   func() (health.Result, string)
+	close func()
 }
 
 // execCheck runs an exec probe through the spawner (its one reaper: a
