@@ -25,7 +25,7 @@ type startFlags struct {
 	ready, readyLine, readyTimeout, watchdog     string
 	ipc, listenMode                              string
 	user, group                                  string
-	health, readiness                            string
+	health, readiness, maxMemory                 string
 	probeInterval, probeTimeout, probeStart      string
 	maxRestarts, probeFailures                   int
 	env, only, listen                            []string
@@ -80,6 +80,7 @@ Arguments after -- go to the program.`,
 	fl.StringVar(&f.readyLine, "ready-log-line", "", "a regular expression an output line matches once the app is ready (implies --ready log)")
 	fl.StringVar(&f.readyTimeout, "ready-timeout", "", "how long an instance may take to be ready (default 30s)")
 	fl.StringVar(&f.watchdog, "watchdog", "", "restart an instance that goes this long without sd_notify WATCHDOG=1")
+	fl.StringVar(&f.maxMemory, "max-memory-restart", "", "restart an instance whose whole tree stays above this size for 2 samples a second apart (300M, 1G)")
 	fl.StringVar(&f.health, "health", "", "a liveness probe, restarting the instance when it fails: http://…, tcp://HOST:PORT or exec:COMMAND (${PORT} is filled in)")
 	fl.StringVar(&f.readiness, "readiness", "", "a readiness probe, gating online and reloads: http://…, tcp://HOST:PORT or exec:COMMAND")
 	fl.StringVar(&f.probeInterval, "probe-interval", "", "time between the checks of --health and --readiness (default 10s)")
@@ -309,6 +310,13 @@ func appFromFlags(f startFlags, what string, args []string) (*spec.App, error) {
 			return nil, fmt.Errorf("%s: %w", d.flag, err)
 		}
 		d.set(v)
+	}
+	if f.maxMemory != "" {
+		z, err := spec.ParseSize(f.maxMemory)
+		if err != nil {
+			return nil, fmt.Errorf("--max-memory-restart: %w", err)
+		}
+		a.MaxMemoryRestart = z
 	}
 	captureEnv([]*spec.App{a})
 	return a, a.Validate()

@@ -78,6 +78,9 @@ type App struct {
 	Ready        string   `json:"ready,omitempty" yaml:"ready,omitempty"`
 	ReadyLogLine string   `json:"ready_log_line,omitempty" yaml:"ready_log_line,omitempty"`
 	ReadyTimeout Duration `json:"ready_timeout,omitempty" yaml:"ready_timeout,omitempty"`
+	// MaxMemoryRestart restarts an instance whose whole tree stays above
+	// it for two samples, a second apart (PM2's key and size syntax).
+	MaxMemoryRestart Size `json:"max_memory_restart,omitempty" yaml:"max_memory_restart,omitempty"`
 	// Health is the liveness probe: failing it restarts the instance.
 	// Readiness gates online (with ready: probe, the default when it is
 	// set), reloads and dependents; failing it later marks the instance

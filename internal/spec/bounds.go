@@ -51,6 +51,8 @@ const (
 	minLogSize     = 1 << 10
 	maxLogSize     = 1 << 40
 	maxLogFiles    = 1000
+	minMemory      = 1 << 20
+	maxMemory      = 1 << 40
 	maxListen      = 64
 	maxArgs        = 4096
 	maxEnv         = 4096
@@ -95,6 +97,9 @@ func (a *App) checkBounds(lim Limits) []error {
 	}
 	if a.LogMaxSize != 0 && (a.LogMaxSize < minLogSize || a.LogMaxSize > maxLogSize) {
 		bad("log_max_size", "%s: want %s to %s", a.LogMaxSize, Size(minLogSize), Size(maxLogSize))
+	}
+	if a.MaxMemoryRestart != 0 && (a.MaxMemoryRestart < minMemory || a.MaxMemoryRestart > maxMemory) {
+		bad("max_memory_restart", "%s: want %s to %s", a.MaxMemoryRestart, Size(minMemory), Size(maxMemory))
 	}
 	if a.LogMaxFiles < 0 || a.LogMaxFiles > maxLogFiles {
 		bad("log_max_files", "%d: want 0 to %d", a.LogMaxFiles, maxLogFiles)

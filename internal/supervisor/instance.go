@@ -106,6 +106,7 @@ type instance struct {
 	retryC     <-chan time.Time // the restart delay passed
 	waiters    []chan error     // replied when stopped
 	afterStop  []chan error     // restart: replied once started again
+	again      bool             // start again once stopped (a trigger's restart)
 	quitting   bool
 	rested     bool // the last move was the policy's rest
 	hist       History
@@ -234,6 +235,7 @@ func (in *instance) handle(c command) {
 		c.reply <- in.startCmd(c.why)
 	case cmdStop, cmdQuit:
 		in.quitting = in.quitting || c.kind == cmdQuit
+		in.again = false // a stop asked for wins over a trigger's restart
 		in.stop(c.why, c.reply)
 	case cmdRestart:
 		if in.state.Running() {
@@ -312,7 +314,7 @@ func (in *instance) stop(why string, reply chan error) {
 // askToStop sends the stop message or signal and arms the SIGKILL.
 func (in *instance) askToStop() {
 	r := in.r
-	r.stopProbes() // a stopping run is not probed: its failures mean nothing
+	r.stopWatches() // a stopping run is not probed: its failures mean nothing
 	r.killC = time.After(in.app.KillTimeout.D())
 	if r.conn != nil && in.app.ShutdownWithMessage {
 		err := r.conn.Shutdown()
@@ -421,13 +423,14 @@ func (in *instance) settle() {
 		w <- nil
 	}
 	in.waiters = nil
-	if len(in.afterStop) > 0 && !in.quitting {
+	if (len(in.afterStop) > 0 || in.again) && !in.quitting {
 		err := in.startCmd(in.stopReason)
 		for _, w := range in.afterStop {
 			w <- err
 		}
-		in.afterStop = nil
+		in.afterStop, in.again = nil, false
 	}
+	in.again = false
 }
 
 // afterRun records an unexpected end (of a run, released by now, or of a

@@ -154,27 +154,36 @@ func expandBraces(s string, env []string) string {
 	return b.String()
 }
 
-// startProbes starts a goroutine per probe of r; they end when r's probes
-// are stopped (stopProbes), each after the check it is in.
+// startProbes starts a goroutine per probe of r; they end when r's
+// watches are stopped (stopWatches), each after the check it is in.
 func (in *instance) startProbes(r *run, ps proc.Spec) {
 	if len(r.probes) == 0 {
 		return
 	}
-	r.probeStop = make(chan struct{})
+	r.watching()
 	for i, p := range r.probes {
 		check := in.sup.checkOf(p.target, p.dial, ps)
 		// Until it first passes, a probe that online waits for is
 		// checked often: the instance is online as soon as it answers.
 		fast := p.gates || p.role == roleReadiness
-		go in.probeLoop(r, i, p.target, fast, check, r.probeStop)
+		go in.probeLoop(r, i, p.target, fast, check, r.watchStop)
 	}
 }
 
-// stopProbes ends r's probe goroutines; safe to call more than once.
-func (r *run) stopProbes() {
-	if r.probeStop != nil {
-		close(r.probeStop)
-		r.probeStop = nil
+// watching returns the channel that ends r's watch goroutines (probes,
+// the memory watch), making it on first use.
+func (r *run) watching() <-chan struct{} {
+	if r.watchStop == nil {
+		r.watchStop = make(chan struct{})
+	}
+	return r.watchStop
+}
+
+// stopWatches ends r's watch goroutines; safe to call more than once.
+func (r *run) stopWatches() {
+	if r.watchStop != nil {
+		close(r.watchStop)
+		r.watchStop = nil
 	}
 }
 

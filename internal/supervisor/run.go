@@ -50,11 +50,14 @@ type run struct {
 	status    string                        // the app's own words (IPC status, STATUS=)
 	readyVia  string                        // what made it online
 	// probes are the run's health and readiness probes; their goroutines
-	// run until probeStop is closed. pendingReady is a readiness signal
-	// (ipc, notify, log, min_uptime) that came while the readiness probe
-	// had not passed yet: it takes effect when the probe passes.
+	// run until watchStop is closed, as the memory watch's does.
+	// pendingReady is a readiness signal (ipc, notify, log, min_uptime)
+	// that came while the readiness probe had not passed yet: it takes
+	// effect when the probe passes. memOver counts memory samples over
+	// max_memory_restart in a row.
+	memOver int
 	probes       []*prober
-	probeStop    chan struct{}
+	watchStop    chan struct{}
 	pendingReady string
 	probeSocks   []*listen.Socket // the run's own sockets its probes are aimed at
 	// failure, when set, is why tend ended the run (not ready in time,
@@ -139,6 +142,9 @@ func (in *instance) spawn(app *spec.App) (r *run, err error) {
 	r.readyLine.Store(compileReadyLine(app))
 	in.sup.register(r)
 	in.startProbes(r, ps)
+	if app.MaxMemoryRestart > 0 {
+		go in.watchMemory(r, r.watching())
+	}
 	return r, nil
 }
 
@@ -185,7 +191,7 @@ func (r *run) release() proc.Status {
 		}
 	}
 	r.in.sup.unregister(r)
-	r.stopProbes()
+	r.stopWatches()
 	r.closeProbeSockets()
 	if r.conn != nil {
 		r.conn.Close()

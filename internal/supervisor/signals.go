@@ -28,6 +28,7 @@ const (
 	sigMessage // any other IPC value: kept as an event
 	sigBad     // a line that could not be read
 	sigProbe   // a probe's result (from tend itself)
+	sigMemory  // a sample of the tree's memory (max_memory_restart)
 )
 
 // appSignal is one thing a run said. r is the run it came from: a
@@ -41,6 +42,7 @@ type appSignal struct {
 	pid  int
 
 	probe *probeResult // sigProbe
+	size  uint64       // sigMemory: bytes
 }
 
 // Bounds of what an app can make tend record.
@@ -118,6 +120,8 @@ func (in *instance) onSignal(sg appSignal) {
 		in.noteMessage("unreadable: " + sg.text)
 	case sigProbe:
 		in.onProbe(r, sg.probe)
+	case sigMemory:
+		in.onMemory(r, sg.size)
 	}
 }
 

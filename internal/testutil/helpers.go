@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -169,6 +170,18 @@ var helpers = map[string]func(args []string){
 	// probeserve: HTTP on LISTEN_FDS with /healthz (200) and /ready (503
 	// while $NOT_READY is set) for probes.
 	"probeserve": probeServe,
+	// alloc MB: allocate MB megabytes, touch every page, print "allocated
+	// MB", and block (max_memory_restart, memory_max).
+	"alloc": func(args []string) {
+		mb, _ := strconv.Atoi(args[0])
+		b := make([]byte, mb<<20)
+		for i := 0; i < len(b); i += 4096 {
+			b[i] = 1
+		}
+		fmt.Printf("allocated %d\n", mb)
+		block()
+		runtime.KeepAlive(b)
+	},
 	// uptime D: stay up for duration D, then exit 1.
 	"uptime": func(args []string) {
 		d, _ := time.ParseDuration(args[0])

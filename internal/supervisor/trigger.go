@@ -1,0 +1,96 @@
+package supervisor
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/tend-pm/tend/internal/crash"
+	"github.com/tend-pm/tend/internal/metrics"
+	"github.com/tend-pm/tend/internal/ptable"
+)
+
+// Restart triggers (DESIGN §8): memory, schedule and file changes restart
+// an instance on purpose. Such a restart goes through the normal stop
+// (stop_signal, kill_timeout, SIGKILL) and start, counts as a restart,
+// and is not a crash: it feeds neither the backoff nor max_restarts.
+
+const (
+	// memoryEvery is how often the tree of an app with max_memory_restart
+	// is measured; memoryOver samples in a row over the limit restart it.
+	memoryEvery = time.Second
+	memoryOver  = 2
+)
+
+// triggerRestart restarts a running instance for why (a trigger, not a
+// crash). It does nothing to one that is not running.
+func (in *instance) triggerRestart(why string) {
+	if in.state != Starting && in.state != Online {
+		return
+	}
+	in.restarts++
+	in.decision = why + " → restart (a trigger, not a crash)"
+	in.again = true
+	in.stop(why, nil)
+}
+
+// watchMemory measures r's whole tree every memoryEvery and tells the
+// owner, until r's watches stop.
+func (in *instance) watchMemory(r *run, stop <-chan struct{}) {
+	defer crash.Guard(in.log, "memory watch")
+	t := time.NewTicker(memoryEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-in.done:
+			return
+		case <-t.C:
+		}
+		rss, ok := treeMemory(r)
+		if !ok {
+			continue
+		}
+		select {
+		case in.inbox <- appSignal{r: r, kind: sigMemory, size: rss}:
+		case <-stop:
+			return
+		case <-in.done:
+			return
+		}
+	}
+}
+
+// treeMemory is the memory of r's whole tree: its cgroup's where the
+// group has the memory controller, else the sum of its processes' RSS.
+func treeMemory(r *run) (uint64, bool) {
+	if g := r.p.Group; g != nil {
+		return groupUsage(g).RSS, true
+	}
+	tab, err := ptable.Snapshot()
+	if err != nil {
+		return 0, false
+	}
+	return metrics.Sum(tab, r.p.Members(tab)).RSS, true
+}
+
+// onMemory acts on one sample of the current run's memory.
+func (in *instance) onMemory(r *run, rss uint64) {
+	limit := uint64(in.app.MaxMemoryRestart)
+	if limit == 0 || rss <= limit {
+		r.memOver = 0
+		return
+	}
+	if r.memOver++; r.memOver >= memoryOver {
+		r.memOver = 0
+		in.triggerRestart(fmt.Sprintf("memory %s > max_memory_restart %s", megabytes(rss), megabytes(limit)))
+	}
+}
+
+// megabytes writes a size as PM2 users read it: 342MB (KB below a MB).
+func megabytes(b uint64) string {
+	if b < 1<<20 {
+		return fmt.Sprintf("%dKB", b>>10)
+	}
+	return fmt.Sprintf("%dMB", (b+1<<19)>>20)
+}
