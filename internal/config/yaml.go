@@ -347,7 +347,7 @@ var fields = map[string]func(a *spec.App, v *yaml.Node) error{
 		}
 		return err
 	},
-	"listen_timeout": func(a *spec.App, v *yaml.Node) error { return text(v, &a.ReadyTimeout) },
+	"listen_timeout":     func(a *spec.App, v *yaml.Node) error { return text(v, &a.ReadyTimeout) },
 	"max_memory_restart": func(a *spec.App, v *yaml.Node) error { return text(v, &a.MaxMemoryRestart) },
 	"health": func(a *spec.App, v *yaml.Node) (err error) {
 		a.Health, err = probe(v)
@@ -363,7 +363,7 @@ var fields = map[string]func(a *spec.App, v *yaml.Node) error{
 // not act on yet: a warning, not an error, so PM2 files port.
 var unsupported = map[string]string{
 	"exec_mode": "(instances > 1 is cluster mode)", "watch": "yet", "ignore_watch": "yet", "watch_options": "yet",
-"cron_restart": "yet", "source_map_support": "",
+	"cron_restart": "yet", "source_map_support": "",
 	"log_file": "(use out_file and error_file)", "combine_logs": "(use merge_logs)",
 	"pid_file": "", "vizion": "", "post_update": "",
 	"force": "", "namespace": "", "node_args": "yet",

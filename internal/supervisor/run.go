@@ -55,7 +55,7 @@ type run struct {
 	// that came while the readiness probe had not passed yet: it takes
 	// effect when the probe passes. memOver counts memory samples over
 	// max_memory_restart in a row.
-	memOver int
+	memOver      int
 	probes       []*prober
 	watchStop    chan struct{}
 	pendingReady string
