@@ -22,6 +22,10 @@ func instanceOf(name string, v supervisor.View, now time.Time) apitype.Instance 
 		LostLines: v.LostLogs, AppStatus: v.Status, ReadyBy: v.ReadyBy, HeldBy: v.HeldBy,
 		NotReady: v.NotReady, Probes: v.Probes,
 	}
+	if !v.NextCron.IsZero() {
+		t := v.NextCron
+		i.NextCron = &t
+	}
 	if !v.NextTry.IsZero() {
 		t := v.NextTry
 		i.NextTry = &t

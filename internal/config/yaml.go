@@ -349,6 +349,8 @@ var fields = map[string]func(a *spec.App, v *yaml.Node) error{
 	},
 	"listen_timeout":     func(a *spec.App, v *yaml.Node) error { return text(v, &a.ReadyTimeout) },
 	"max_memory_restart": func(a *spec.App, v *yaml.Node) error { return text(v, &a.MaxMemoryRestart) },
+	"cron_restart":       func(a *spec.App, v *yaml.Node) error { return scalar(v, &a.CronRestart) },
+	"cron_timezone":      func(a *spec.App, v *yaml.Node) error { return scalar(v, &a.CronTimezone) },
 	"health": func(a *spec.App, v *yaml.Node) (err error) {
 		a.Health, err = probe(v)
 		return err
@@ -363,8 +365,8 @@ var fields = map[string]func(a *spec.App, v *yaml.Node) error{
 // not act on yet: a warning, not an error, so PM2 files port.
 var unsupported = map[string]string{
 	"exec_mode": "(instances > 1 is cluster mode)", "watch": "yet", "ignore_watch": "yet", "watch_options": "yet",
-	"cron_restart": "yet", "source_map_support": "",
-	"log_file": "(use out_file and error_file)", "combine_logs": "(use merge_logs)",
+	"source_map_support": "",
+	"log_file":           "(use out_file and error_file)", "combine_logs": "(use merge_logs)",
 	"pid_file": "", "vizion": "", "post_update": "",
 	"force": "", "namespace": "", "node_args": "yet",
 	"increment_var": "", "instance_var": "", "filter_env": "", "disable_trace": "", "treekill": "(tend always stops the whole tree)",

@@ -81,6 +81,11 @@ type App struct {
 	// MaxMemoryRestart restarts an instance whose whole tree stays above
 	// it for two samples, a second apart (PM2's key and size syntax).
 	MaxMemoryRestart Size `json:"max_memory_restart,omitempty" yaml:"max_memory_restart,omitempty"`
+	// CronRestart restarts running instances on a schedule (PM2's key): five
+	// cron fields, six with seconds, or @daily and the like, in
+	// CronTimezone (default: the daemon's zone).
+	CronRestart  string `json:"cron_restart,omitempty" yaml:"cron_restart,omitempty"`
+	CronTimezone string `json:"cron_timezone,omitempty" yaml:"cron_timezone,omitempty"`
 	// Health is the liveness probe: failing it restarts the instance.
 	// Readiness gates online (with ready: probe, the default when it is
 	// set), reloads and dependents; failing it later marks the instance
@@ -277,6 +282,17 @@ func (a *App) ValidateWith(lim Limits) error {
 	oneOf("ready", a.Ready, ReadyAuto, ReadyIPC, ReadyNotify, ReadyLog, ReadyProbe)
 	if a.Ready == ReadyProbe && a.Readiness == nil && a.Health == nil {
 		bad("app %q: ready: probe needs a readiness (or health) probe to pass", a.Name)
+	}
+	if a.CronRestart != "" {
+		if _, err := ParseCron(a.CronRestart, a.CronTimezone); err != nil {
+			key := "cron_restart"
+			if _, ok := err.(*zoneError); ok {
+				key = "cron_timezone"
+			}
+			errs = append(errs, &FieldError{App: a.Name, Key: key, Msg: err.Error()})
+		}
+	} else if a.CronTimezone != "" {
+		errs = append(errs, &FieldError{App: a.Name, Key: "cron_timezone", Msg: "is set without cron_restart"})
 	}
 	if a.Health != nil {
 		errs = append(errs, a.Health.check(a.Name, "health")...)

@@ -46,6 +46,7 @@ type Snapshot struct {
 	ReadyBy  string // what made this run online: ipc, notify, log or min_uptime
 	HeldBy   string // what holds the run's tree (a cgroup, or the process group)
 	Probes   []spec.ProbeStatus
+	NextCron time.Time // cron_restart's next time, for a running instance
 	// NotReady is set on an online instance failing its readiness probe.
 	NotReady bool
 	// Rested is set when the restart policy left it stopped (a clean
@@ -200,6 +201,8 @@ func (in *instance) run() {
 			if in.must(in.move(InTimer, "restart #"+fmt.Sprint(in.restarts), nil)) {
 				in.start()
 			}
+		case <-r.cronC:
+			in.onCron(r)
 		case <-r.killC:
 			r.killC = nil
 			in.note(fmt.Sprintf("kill_timeout %s passed: SIGKILL to the whole tree", in.app.KillTimeout))
@@ -357,6 +360,9 @@ func (in *instance) start() {
 	in.ring.Reset() // the crash tail is this run's
 	r.pipesDone = in.pump(r)
 	in.note(fmt.Sprintf("started pid %d", r.p.Pid))
+	if app.CronRestart != "" {
+		in.armCron(r, time.Now())
+	}
 	switch d := app.MinUptimeD(); {
 	case app.Ready != spec.ReadyAuto && app.Ready != "":
 		if in.probation == nil {
@@ -527,6 +533,9 @@ func (in *instance) publish() {
 		s.Pid, s.Started = r.p.Pid, r.started
 		s.Status, s.ReadyBy = r.status, r.readyVia
 		s.Probes = r.probeStatus()
+		if r.cronC != nil {
+			s.NextCron = r.cronNext
+		}
 		s.NotReady = in.state == Online && !r.readinessHolds()
 		s.HeldBy = "process group, /proc and its TEND_RUN marker (no cgroup)"
 		if g := r.p.Group; g != nil {

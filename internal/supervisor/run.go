@@ -45,6 +45,8 @@ type run struct {
 	watchdogC     <-chan time.Time // the wait for the next WATCHDOG=1
 	killC         <-chan time.Time // kill_timeout passed while stopping
 	pollC         <-chan time.Time // look again for survivors of the tree
+	cronC         <-chan time.Time // cron_restart's next time (or an hour's hop towards it)
+	cronNext      time.Time
 
 	readyLine atomic.Pointer[regexp.Regexp] // ready_log_line, until it matched
 	status    string                        // the app's own words (IPC status, STATUS=)
@@ -201,7 +203,7 @@ func (r *run) release() proc.Status {
 	}
 	r.readyLine.Store(nil)
 	r.dropTimers()
-	r.killC, r.pollC, r.drainC = nil, nil, nil
+	r.killC, r.pollC, r.drainC, r.cronC = nil, nil, nil, nil
 	return r.p.Status()
 }
 

@@ -7,6 +7,7 @@ import (
 	"github.com/tend-pm/tend/internal/crash"
 	"github.com/tend-pm/tend/internal/metrics"
 	"github.com/tend-pm/tend/internal/ptable"
+	"github.com/tend-pm/tend/internal/spec"
 )
 
 // Restart triggers (DESIGN §8): memory, schedule and file changes restart
@@ -20,6 +21,34 @@ const (
 	memoryEvery = time.Second
 	memoryOver  = 2
 )
+
+// cronHop bounds one wait for cron_restart's next time: the wait is on
+// the monotonic clock, so a long one would drift from the wall clock the
+// schedule is written in (a suspend, a clock set); each hop recomputes.
+const cronHop = time.Hour
+
+// armCron sets r's wait for the next time of app's cron_restart after now.
+func (in *instance) armCron(r *run, now time.Time) {
+	c, err := spec.ParseCron(in.app.CronRestart, in.app.CronTimezone)
+	if err != nil || in.app.CronRestart == "" {
+		r.cronC, r.cronNext = nil, time.Time{}
+		return
+	}
+	r.cronNext = c.Next(now)
+	r.cronC = time.After(min(r.cronNext.Sub(now), cronHop))
+}
+
+// onCron is the wait for cron_restart's time ending: the restart when it
+// is due, else the next hop.
+func (in *instance) onCron(r *run) {
+	now := time.Now()
+	if now.Before(r.cronNext.Add(-10 * time.Millisecond)) {
+		r.cronC = time.After(min(r.cronNext.Sub(now), cronHop))
+		return
+	}
+	r.cronC = nil
+	in.triggerRestart("cron_restart " + in.app.CronRestart)
+}
 
 // triggerRestart restarts a running instance for why (a trigger, not a
 // crash). It does nothing to one that is not running.
