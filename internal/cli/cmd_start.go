@@ -25,7 +25,7 @@ type startFlags struct {
 	ready, readyLine, readyTimeout, watchdog     string
 	ipc, listenMode                              string
 	user, group                                  string
-	health, readiness, maxMemory                 string
+	health, readiness, maxMemory, cron           string
 	probeInterval, probeTimeout, probeStart      string
 	maxRestarts, probeFailures                   int
 	env, only, listen                            []string
@@ -81,6 +81,7 @@ Arguments after -- go to the program.`,
 	fl.StringVar(&f.readyTimeout, "ready-timeout", "", "how long an instance may take to be ready (default 30s)")
 	fl.StringVar(&f.watchdog, "watchdog", "", "restart an instance that goes this long without sd_notify WATCHDOG=1")
 	fl.StringVar(&f.maxMemory, "max-memory-restart", "", "restart an instance whose whole tree stays above this size for 2 samples a second apart (300M, 1G)")
+	fl.StringVar(&f.cron, "cron-restart", "", "restart on this cron schedule: 5 fields, 6 with seconds first, or @daily and the like")
 	fl.StringVar(&f.health, "health", "", "a liveness probe, restarting the instance when it fails: http://…, tcp://HOST:PORT or exec:COMMAND (${PORT} is filled in)")
 	fl.StringVar(&f.readiness, "readiness", "", "a readiness probe, gating online and reloads: http://…, tcp://HOST:PORT or exec:COMMAND")
 	fl.StringVar(&f.probeInterval, "probe-interval", "", "time between the checks of --health and --readiness (default 10s)")
@@ -228,7 +229,7 @@ func appFromFlags(f startFlags, what string, args []string) (*spec.App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &spec.App{Name: f.name, Script: what, Args: args, Cwd: cwd, Shell: f.shell, Interpreter: f.interpreter, StopSignal: f.stopSignal, MaxRestarts: f.maxRestarts, Listen: f.listen,
+	a := &spec.App{CronRestart: f.cron, Name: f.name, Script: what, Args: args, Cwd: cwd, Shell: f.shell, Interpreter: f.interpreter, StopSignal: f.stopSignal, MaxRestarts: f.maxRestarts, Listen: f.listen,
 		ListenMode: f.listenMode, Ready: f.ready, ReadyLogLine: f.readyLine, IPC: f.ipc, ShutdownWithMessage: f.shutdownMessage,
 		User: f.user, Group: f.group}
 	if !f.shell {
