@@ -29,7 +29,8 @@ type startFlags struct {
 	probeInterval, probeTimeout, probeStart      string
 	maxRestarts, probeFailures                   int
 	env, only, listen                            []string
-	shell, json, shutdownMessage                 bool
+	shell, json, shutdownMessage, watch          bool
+	ignoreWatch                                  []string
 }
 
 func newStartCmd() *cobra.Command {
@@ -81,6 +82,8 @@ Arguments after -- go to the program.`,
 	fl.StringVar(&f.readyTimeout, "ready-timeout", "", "how long an instance may take to be ready (default 30s)")
 	fl.StringVar(&f.watchdog, "watchdog", "", "restart an instance that goes this long without sd_notify WATCHDOG=1")
 	fl.StringVar(&f.maxMemory, "max-memory-restart", "", "restart an instance whose whole tree stays above this size for 2 samples a second apart (300M, 1G)")
+	fl.BoolVar(&f.watch, "watch", false, "restart when a file under the working directory changes (node_modules, .git and logs left out)")
+	fl.StringSliceVar(&f.ignoreWatch, "ignore-watch", nil, "with --watch: globs to leave out (a name like *.log matches anywhere; a/b a path)")
 	fl.StringVar(&f.cron, "cron-restart", "", "restart on this cron schedule: 5 fields, 6 with seconds first, or @daily and the like")
 	fl.StringVar(&f.health, "health", "", "a liveness probe, restarting the instance when it fails: http://…, tcp://HOST:PORT or exec:COMMAND (${PORT} is filled in)")
 	fl.StringVar(&f.readiness, "readiness", "", "a readiness probe, gating online and reloads: http://…, tcp://HOST:PORT or exec:COMMAND")
@@ -311,6 +314,13 @@ func appFromFlags(f startFlags, what string, args []string) (*spec.App, error) {
 			return nil, fmt.Errorf("%s: %w", d.flag, err)
 		}
 		d.set(v)
+	}
+	if f.watch {
+		a.Watch = []string{"."}
+	}
+	a.IgnoreWatch = f.ignoreWatch
+	if len(a.IgnoreWatch) > 0 && !f.watch {
+		return nil, usagef("--ignore-watch goes with --watch")
 	}
 	if f.maxMemory != "" {
 		z, err := spec.ParseSize(f.maxMemory)

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -350,7 +351,40 @@ var fields = map[string]func(a *spec.App, v *yaml.Node) error{
 	"listen_timeout":     func(a *spec.App, v *yaml.Node) error { return text(v, &a.ReadyTimeout) },
 	"max_memory_restart": func(a *spec.App, v *yaml.Node) error { return text(v, &a.MaxMemoryRestart) },
 	"cron_restart":       func(a *spec.App, v *yaml.Node) error { return scalar(v, &a.CronRestart) },
-	"cron_timezone":      func(a *spec.App, v *yaml.Node) error { return scalar(v, &a.CronTimezone) },
+	"watch": func(a *spec.App, v *yaml.Node) error {
+		if v.Kind == yaml.ScalarNode && (v.Tag == "!!bool") {
+			var on bool
+			if err := boolean(v, &on); err != nil {
+				return err
+			}
+			a.Watch = nil
+			if on {
+				a.Watch = []string{"."}
+			}
+			return nil
+		}
+		var err error
+		a.Watch, err = stringOrList(v)
+		return err
+	},
+	"ignore_watch": func(a *spec.App, v *yaml.Node) error {
+		var err error
+		a.IgnoreWatch, err = stringOrList(v)
+		return err
+	},
+	// PM2's watch_delay is milliseconds; a duration reads too.
+	"watch_delay": func(a *spec.App, v *yaml.Node) error {
+		if v.Kind == yaml.ScalarNode && v.Tag == "!!int" {
+			var ms int64
+			if err := v.Decode(&ms); err != nil {
+				return errors.New("want milliseconds or a duration")
+			}
+			a.WatchDelay = spec.Duration(time.Duration(ms) * time.Millisecond)
+			return nil
+		}
+		return text(v, &a.WatchDelay)
+	},
+	"cron_timezone": func(a *spec.App, v *yaml.Node) error { return scalar(v, &a.CronTimezone) },
 	"health": func(a *spec.App, v *yaml.Node) (err error) {
 		a.Health, err = probe(v)
 		return err
@@ -364,7 +398,7 @@ var fields = map[string]func(a *spec.App, v *yaml.Node) error{
 // unsupported are keys of PM2 or of DESIGN §5 that tend reads but does
 // not act on yet: a warning, not an error, so PM2 files port.
 var unsupported = map[string]string{
-	"exec_mode": "(instances > 1 is cluster mode)", "watch": "yet", "ignore_watch": "yet", "watch_options": "yet",
+	"exec_mode": "(instances > 1 is cluster mode)", "watch_options": "yet",
 	"source_map_support": "",
 	"log_file":           "(use out_file and error_file)", "combine_logs": "(use merge_logs)",
 	"pid_file": "", "vizion": "", "post_update": "",
@@ -523,7 +557,7 @@ func distance(a, b string) int {
 // normalize makes empty lists and maps nil, so an app reads the same
 // whether a key was written empty or left out.
 func normalize(a *spec.App) {
-	for _, l := range []*[]string{&a.Args, &a.InterpreterArgs, &a.EnvFile, &a.RequiredEnv, &a.SecretEnv, &a.Listen} {
+	for _, l := range []*[]string{&a.Args, &a.InterpreterArgs, &a.EnvFile, &a.RequiredEnv, &a.SecretEnv, &a.Listen, &a.Watch, &a.IgnoreWatch} {
 		if len(*l) == 0 {
 			*l = nil
 		}

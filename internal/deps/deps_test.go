@@ -33,7 +33,7 @@ var rooms = map[string][]string{
 	"internal/store": {"internal/spec"},
 	"internal/supervisor": {"internal/cgroup", "internal/crash", "internal/dotenv", "internal/execshim", "internal/health", "internal/ipc",
 		"internal/listen", "internal/logs", "internal/metrics", "internal/nodepreload", "internal/notify",
-		"internal/proc", "internal/ptable", "internal/spec"},
+		"internal/proc", "internal/ptable", "internal/spec", "internal/watch"},
 
 	// The rooms under the supervisor, siblings that never import each
 	// other (see siblings), and what they stand on.
@@ -43,6 +43,7 @@ var rooms = map[string][]string{
 	"internal/ipc":         {"internal/fdwait"},
 	"internal/fdwait":      nil,
 	"internal/health":      nil,
+	"internal/watch":       nil,
 	"internal/notify":      nil,
 	"internal/listen":      nil,
 	"internal/cgroup":      nil,
@@ -68,13 +69,13 @@ var rooms = map[string][]string{
 // daemonSide is what the CLI side must never link, even indirectly.
 var daemonSide = []string{"internal/daemon", "internal/api", "internal/store", "internal/supervisor", "internal/proc",
 	"internal/logs", "internal/metrics", "internal/ipc", "internal/notify", "internal/listen", "internal/cgroup",
-	"internal/ptable", "internal/crash", "internal/dotenv", "internal/nodepreload", "internal/fdwait", "internal/health"}
+	"internal/ptable", "internal/crash", "internal/dotenv", "internal/nodepreload", "internal/fdwait", "internal/health", "internal/watch"}
 
 // cliSide is the code a CLI run links besides the binary's main.
 var cliSide = []string{"internal/cli", "internal/client", "internal/apitype", "internal/config"}
 
 // siblings are the rooms under the supervisor: none imports another.
-var siblings = []string{"internal/proc", "internal/logs", "internal/ipc", "internal/notify", "internal/listen", "internal/metrics", "internal/health"}
+var siblings = []string{"internal/proc", "internal/logs", "internal/ipc", "internal/notify", "internal/listen", "internal/metrics", "internal/health", "internal/watch"}
 
 // imports is `go list`'s answer for the module: each package's direct
 // imports inside the module (test files left out).

@@ -81,6 +81,14 @@ type App struct {
 	// MaxMemoryRestart restarts an instance whose whole tree stays above
 	// it for two samples, a second apart (PM2's key and size syntax).
 	MaxMemoryRestart Size `json:"max_memory_restart,omitempty" yaml:"max_memory_restart,omitempty"`
+	// Watch lists paths (relative to Cwd, or absolute) whose changes restart
+	// the running instances; watch: true in a file is ["."], the cwd.
+	// IgnoreWatch are globs left out (node_modules, .git and the log
+	// files always are); WatchDelay is the quiet time that ends a burst
+	// of changes (default 500ms).
+	Watch       []string `json:"watch,omitempty" yaml:"watch,omitempty"`
+	IgnoreWatch []string `json:"ignore_watch,omitempty" yaml:"ignore_watch,omitempty"`
+	WatchDelay  Duration `json:"watch_delay,omitempty" yaml:"watch_delay,omitempty"`
 	// CronRestart restarts running instances on a schedule (PM2's key): five
 	// cron fields, six with seconds, or @daily and the like, in
 	// CronTimezone (default: the daemon's zone).
@@ -129,6 +137,7 @@ const (
 	DefaultStopSignal    = "SIGTERM"
 	DefaultRestartWindow = 60 * time.Second
 	DefaultReadyTimeout  = 30 * time.Second
+	DefaultWatchDelay    = 500 * time.Millisecond
 )
 
 // Readiness rules and IPC modes.
@@ -348,6 +357,7 @@ func (a *App) Clone() *App {
 	}
 	c.StopExitCodes = slices.Clone(a.StopExitCodes)
 	c.Health, c.Readiness = a.Health.Clone(), a.Readiness.Clone()
+	c.Watch, c.IgnoreWatch = slices.Clone(a.Watch), slices.Clone(a.IgnoreWatch)
 	c.Env = cloneMap(a.Env)
 	c.CallerEnv = cloneMap(a.CallerEnv)
 	if a.MinUptime != nil {

@@ -83,6 +83,7 @@ func (a *App) checkBounds(lim Limits) []error {
 		{"min_uptime", a.MinUptimeD(), maxDuration},
 		{"ready_timeout", a.ReadyTimeout.D(), maxDuration},
 		{"watchdog", a.Watchdog.D(), maxDuration},
+		{"watch_delay", a.WatchDelay.D(), maxDuration},
 	}
 	for _, d := range durations {
 		if d.d < 0 || d.d > d.max {
@@ -120,6 +121,8 @@ func (a *App) checkBounds(lim Limits) []error {
 		{"env_file", len(a.EnvFile), maxNameListLen},
 		{"required_env", len(a.RequiredEnv), maxNameListLen},
 		{"secret_env", len(a.SecretEnv), maxNameListLen},
+		{"watch", len(a.Watch), maxNameListLen},
+		{"ignore_watch", len(a.IgnoreWatch), maxNameListLen},
 	}
 	for _, c := range counts {
 		if c.n > c.max {

@@ -15,6 +15,7 @@ import (
 	"github.com/tend-pm/tend/internal/logs"
 	"github.com/tend-pm/tend/internal/proc"
 	"github.com/tend-pm/tend/internal/spec"
+	"github.com/tend-pm/tend/internal/watch"
 )
 
 // run is one process of an instance and everything that lives exactly as
@@ -47,6 +48,8 @@ type run struct {
 	pollC         <-chan time.Time // look again for survivors of the tree
 	cronC         <-chan time.Time // cron_restart's next time (or an hour's hop towards it)
 	cronNext      time.Time
+	watchC        <-chan string // a burst of changes under watch:
+	watcher       *watch.Watcher
 
 	readyLine atomic.Pointer[regexp.Regexp] // ready_log_line, until it matched
 	status    string                        // the app's own words (IPC status, STATUS=)
@@ -147,6 +150,7 @@ func (in *instance) spawn(app *spec.App) (r *run, err error) {
 	if app.MaxMemoryRestart > 0 {
 		go in.watchMemory(r, r.watching())
 	}
+	in.watchFiles(r, app)
 	return r, nil
 }
 
@@ -195,6 +199,10 @@ func (r *run) release() proc.Status {
 	r.in.sup.unregister(r)
 	r.stopWatches()
 	r.closeProbeSockets()
+	if r.watcher != nil {
+		r.watcher.Close()
+		r.watcher, r.watchC = nil, nil
+	}
 	if r.conn != nil {
 		r.conn.Close()
 	}

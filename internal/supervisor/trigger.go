@@ -1,13 +1,17 @@
 package supervisor
 
 import (
+	"cmp"
 	"fmt"
+	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/tend-pm/tend/internal/crash"
 	"github.com/tend-pm/tend/internal/metrics"
 	"github.com/tend-pm/tend/internal/ptable"
 	"github.com/tend-pm/tend/internal/spec"
+	"github.com/tend-pm/tend/internal/watch"
 )
 
 // Restart triggers (DESIGN §8): memory, schedule and file changes restart
@@ -48,6 +52,37 @@ func (in *instance) onCron(r *run) {
 	}
 	r.cronC = nil
 	in.triggerRestart("cron_restart " + in.app.CronRestart)
+}
+
+// watchFiles starts following app's watch: paths for r. A tree that
+// cannot be watched (gone, over the inotify limit) is said in an event,
+// and the run goes on unwatched.
+func (in *instance) watchFiles(r *run, app *spec.App) {
+	if len(app.Watch) == 0 {
+		return
+	}
+	roots := make([]string, len(app.Watch))
+	for i, p := range app.Watch {
+		roots[i] = p
+		if !filepath.IsAbs(p) {
+			roots[i] = filepath.Join(app.Cwd, p)
+		}
+	}
+	// The app's own logs, and tend's home (its log, its store) when it is
+	// under the tree, must not restart it at every line.
+	ignore := append(slices.Clone(app.IgnoreWatch), in.sup.home)
+	for _, f := range []string{app.OutFile, app.ErrorFile} {
+		if f != "" {
+			ignore = append(ignore, f)
+		}
+	}
+	w, err := watch.New(roots, ignore, cmp.Or(app.WatchDelay.D(), spec.DefaultWatchDelay))
+	if err != nil {
+		in.note("not watching: " + err.Error())
+		in.log.Warn("watch", "err", err)
+		return
+	}
+	r.watcher, r.watchC = w, w.Changes()
 }
 
 // triggerRestart restarts a running instance for why (a trigger, not a
