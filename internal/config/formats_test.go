@@ -234,7 +234,7 @@ func TestEveryProblemAtOnce(t *testing.T) {
     env: [1, 2]
   - name: a
     script: z
-    watch: true
+    watch_options: {}
 `
 	res, err := Parse("eco.yaml", []byte(src))
 	for _, w := range []string{
@@ -248,7 +248,7 @@ func TestEveryProblemAtOnce(t *testing.T) {
 			t.Errorf("errors lack %q:\n%v", w, err)
 		}
 	}
-	if res == nil || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], `eco.yaml:12:5: "watch" is not supported yet; ignored`) {
+	if res == nil || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], `eco.yaml:12:5: "watch_options" is not supported yet; ignored`) {
 		t.Errorf("warnings = %v", res)
 	}
 }
