@@ -20,7 +20,7 @@ func instanceOf(name string, v supervisor.View, now time.Time) apitype.Instance 
 		Restarts: v.Restarts, CPU: v.CPU, MemoryBytes: v.Usage.RSS, Processes: v.Usage.Procs,
 		Reason: v.Reason, Decision: v.Decision, LastExit: v.LastExit, Crash: v.Crash,
 		LostLines: v.LostLogs, AppStatus: v.Status, ReadyBy: v.ReadyBy, HeldBy: v.HeldBy,
-		NotReady: v.NotReady, Probes: v.Probes,
+		NotReady: v.NotReady, Probes: v.Probes, Limits: v.Limits,
 	}
 	if !v.NextCron.IsZero() {
 		t := v.NextCron

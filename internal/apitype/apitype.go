@@ -145,6 +145,8 @@ type Instance struct {
 	// NotReady marks an online instance that fails its readiness probe.
 	NotReady bool               `json:"not_ready,omitempty"`
 	Probes   []spec.ProbeStatus `json:"probes,omitempty"`
+	// Limits are the run's kernel-enforced limits with their use.
+	Limits string `json:"limits,omitempty"`
 	// NextCron is cron_restart's next time, for a running instance.
 	NextCron *time.Time         `json:"next_cron_restart,omitempty"`
 	Process  *spec.ProcessFacts `json:"process,omitempty"`

@@ -106,6 +106,9 @@ func printInstance(i apitype.Instance, now time.Time) {
 		for _, p := range i.Probes {
 			row(p.Role, probeLine(p, now))
 		}
+		if i.Limits != "" {
+			row("limits", i.Limits)
+		}
 		if t := i.NextCron; t != nil {
 			row("cron restart", fmt.Sprintf("next at %s (in %s)", t.Local().Format("2006-01-02 15:04:05"), human(t.Sub(now))))
 		}

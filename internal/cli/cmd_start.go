@@ -26,6 +26,8 @@ type startFlags struct {
 	ipc, listenMode                              string
 	user, group                                  string
 	health, readiness, maxMemory, cron           string
+	memoryMax, memoryHigh, cpuQuota              string
+	pidsMax, cpuWeight                           int
 	probeInterval, probeTimeout, probeStart      string
 	maxRestarts, probeFailures                   int
 	env, only, listen                            []string
@@ -82,6 +84,11 @@ Arguments after -- go to the program.`,
 	fl.StringVar(&f.readyTimeout, "ready-timeout", "", "how long an instance may take to be ready (default 30s)")
 	fl.StringVar(&f.watchdog, "watchdog", "", "restart an instance that goes this long without sd_notify WATCHDOG=1")
 	fl.StringVar(&f.maxMemory, "max-memory-restart", "", "restart an instance whose whole tree stays above this size for 2 samples a second apart (300M, 1G)")
+	fl.StringVar(&f.memoryMax, "memory-max", "", "a hard memory limit for the whole tree, enforced by the kernel (64M, 1G)")
+	fl.StringVar(&f.memoryHigh, "memory-high", "", "reclaim and throttle the tree above this memory (cgroup memory.high)")
+	fl.StringVar(&f.cpuQuota, "cpu-quota", "", "CPU for the whole tree: a share of one core (50%) or cores (1.5)")
+	fl.IntVar(&f.cpuWeight, "cpu-weight", 0, "the tree's CPU share under contention, 1 to 10000 (default 100)")
+	fl.IntVar(&f.pidsMax, "pids-max", 0, "the most processes and threads the tree may have")
 	fl.BoolVar(&f.watch, "watch", false, "restart when a file under the working directory changes (node_modules, .git and logs left out)")
 	fl.StringSliceVar(&f.ignoreWatch, "ignore-watch", nil, "with --watch: globs to leave out (a name like *.log matches anywhere; a/b a path)")
 	fl.StringVar(&f.cron, "cron-restart", "", "restart on this cron schedule: 5 fields, 6 with seconds first, or @daily and the like")
@@ -321,6 +328,20 @@ func appFromFlags(f startFlags, what string, args []string) (*spec.App, error) {
 	a.IgnoreWatch = f.ignoreWatch
 	if len(a.IgnoreWatch) > 0 && !f.watch {
 		return nil, usagef("--ignore-watch goes with --watch")
+	}
+	a.CPUQuota, a.CPUWeight, a.PidsMax = f.cpuQuota, f.cpuWeight, f.pidsMax
+	for _, z := range []struct {
+		flag, val string
+		dst       *spec.Size
+	}{{"--memory-max", f.memoryMax, &a.MemoryMax}, {"--memory-high", f.memoryHigh, &a.MemoryHigh}} {
+		if z.val == "" {
+			continue
+		}
+		v, err := spec.ParseSize(z.val)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", z.flag, err)
+		}
+		*z.dst = v
 	}
 	if f.maxMemory != "" {
 		z, err := spec.ParseSize(f.maxMemory)

@@ -351,6 +351,11 @@ var fields = map[string]func(a *spec.App, v *yaml.Node) error{
 	"listen_timeout":     func(a *spec.App, v *yaml.Node) error { return text(v, &a.ReadyTimeout) },
 	"max_memory_restart": func(a *spec.App, v *yaml.Node) error { return text(v, &a.MaxMemoryRestart) },
 	"cron_restart":       func(a *spec.App, v *yaml.Node) error { return scalar(v, &a.CronRestart) },
+	"memory_max":         func(a *spec.App, v *yaml.Node) error { return text(v, &a.MemoryMax) },
+	"memory_high":        func(a *spec.App, v *yaml.Node) error { return text(v, &a.MemoryHigh) },
+	"cpu_quota":          func(a *spec.App, v *yaml.Node) error { return scalar(v, &a.CPUQuota) },
+	"cpu_weight":         func(a *spec.App, v *yaml.Node) error { return typeErr(v.Decode(&a.CPUWeight), "a whole number") },
+	"pids_max":           func(a *spec.App, v *yaml.Node) error { return typeErr(v.Decode(&a.PidsMax), "a whole number") },
 	"watch": func(a *spec.App, v *yaml.Node) error {
 		if v.Kind == yaml.ScalarNode && (v.Tag == "!!bool") {
 			var on bool

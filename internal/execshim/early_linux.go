@@ -8,11 +8,13 @@ import "syscall"
 // the first package, by import path, whose imports are initialised, and
 // this one needs only syscall, so it runs before os, fmt and all that
 // imports them. os.Args is not set yet (package os sets it), so argv is
-// read from /proc/self/cmdline, and only when LISTEN_FDS says this may be
-// a shim: the daemon sets it before exec'ing the shim, and a CLI run
-// without it reads nothing.
+// read from /proc/self/cmdline, and only when LISTEN_FDS or JoinVar says
+// this may be a shim: the daemon sets one before exec'ing the shim, and a
+// CLI run without them reads nothing.
 func init() {
-	if _, ok := syscall.Getenv("LISTEN_FDS"); !ok {
+	_, sockets := syscall.Getenv("LISTEN_FDS")
+	_, limits := syscall.Getenv(JoinVar)
+	if !sockets && !limits {
 		return
 	}
 	argv := cmdline()

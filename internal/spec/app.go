@@ -81,6 +81,16 @@ type App struct {
 	// MaxMemoryRestart restarts an instance whose whole tree stays above
 	// it for two samples, a second apart (PM2's key and size syntax).
 	MaxMemoryRestart Size `json:"max_memory_restart,omitempty" yaml:"max_memory_restart,omitempty"`
+	// Resource limits, enforced by the kernel on the instance's whole
+	// tree through its cgroup (DESIGN §12): memory_max (past it the
+	// kernel kills the tree), memory_high (reclaim and throttle above
+	// it), cpu_quota ("50%" of one core, or "1.5" cores), cpu_weight (1 to
+	// 10000, 100 the default share) and pids_max.
+	MemoryMax  Size   `json:"memory_max,omitempty" yaml:"memory_max,omitempty"`
+	MemoryHigh Size   `json:"memory_high,omitempty" yaml:"memory_high,omitempty"`
+	CPUQuota   string `json:"cpu_quota,omitempty" yaml:"cpu_quota,omitempty"`
+	CPUWeight  int    `json:"cpu_weight,omitempty" yaml:"cpu_weight,omitempty"`
+	PidsMax    int    `json:"pids_max,omitempty" yaml:"pids_max,omitempty"`
 	// Watch lists paths (relative to Cwd, or absolute) whose changes restart
 	// the running instances; watch: true in a file is ["."], the cwd.
 	// IgnoreWatch are globs left out (node_modules, .git and the log

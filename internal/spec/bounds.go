@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -61,6 +62,28 @@ const (
 	maxNameListLen = 256 // required_env, secret_env, env_file
 )
 
+// CPUCores reads cpu_quota: "50%" of one core, or "1.5" cores.
+func (a *App) CPUCores() (float64, error) {
+	s := strings.TrimSpace(a.CPUQuota)
+	if s == "" {
+		return 0, nil
+	}
+	v, div := s, 1.0
+	if p, ok := strings.CutSuffix(s, "%"); ok {
+		v, div = strings.TrimSpace(p), 100
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f <= 0 || f/div > 1024 {
+		return 0, fmt.Errorf("%q: want a share of one core such as 50%%, or cores such as 1.5 (at most 1024)", a.CPUQuota)
+	}
+	return f / div, nil
+}
+
+// HasLimits reports whether a sets a kernel-enforced limit.
+func (a *App) HasLimits() bool {
+	return a.MemoryMax > 0 || a.MemoryHigh > 0 || a.CPUQuota != "" || a.CPUWeight > 0 || a.PidsMax > 0
+}
+
 // checkBounds reports every value of a outside its range.
 func (a *App) checkBounds(lim Limits) []error {
 	var errs []error
@@ -98,6 +121,25 @@ func (a *App) checkBounds(lim Limits) []error {
 	}
 	if a.LogMaxSize != 0 && (a.LogMaxSize < minLogSize || a.LogMaxSize > maxLogSize) {
 		bad("log_max_size", "%s: want %s to %s", a.LogMaxSize, Size(minLogSize), Size(maxLogSize))
+	}
+	for _, m := range []struct {
+		key string
+		z   Size
+	}{{"memory_max", a.MemoryMax}, {"memory_high", a.MemoryHigh}} {
+		if m.z != 0 && (m.z < minMemory || m.z > maxMemory) {
+			bad(m.key, "%s: want %s to %s", m.z, Size(minMemory), Size(maxMemory))
+		}
+	}
+	if a.CPUQuota != "" {
+		if _, err := a.CPUCores(); err != nil {
+			bad("cpu_quota", "%v", err)
+		}
+	}
+	if a.CPUWeight < 0 || a.CPUWeight > 10000 {
+		bad("cpu_weight", "%d: want 1 to 10000 (100 is the default share)", a.CPUWeight)
+	}
+	if a.PidsMax < 0 || a.PidsMax > 4194304 {
+		bad("pids_max", "%d: want 1 to 4194304", a.PidsMax)
 	}
 	if a.MaxMemoryRestart != 0 && (a.MaxMemoryRestart < minMemory || a.MaxMemoryRestart > maxMemory) {
 		bad("max_memory_restart", "%s: want %s to %s", a.MaxMemoryRestart, Size(minMemory), Size(maxMemory))

@@ -38,7 +38,7 @@ func (s *Supervisor) Plan(apps []*spec.App, source string, mode ApplyMode) ([]Ch
 	for _, a := range apps {
 		a.Canonicalize()
 	}
-	if err := Check(apps, s.limits); err != nil {
+	if err := s.check(apps); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	s.mu.Lock()

@@ -411,6 +411,10 @@ func (in *instance) settle() {
 			return
 		}
 	}
+	// Read before release removes the groups.
+	if r.limits != nil && r.failure == "" && r.limits.OOMKills() > 0 {
+		r.failure = oomReason(in.app)
+	}
 	st := r.release()
 	in.live.Store(nil)
 	in.usage.Store(nil)

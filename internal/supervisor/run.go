@@ -6,10 +6,12 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/tend-pm/tend/internal/cgroup"
+	"github.com/tend-pm/tend/internal/execshim"
 	"github.com/tend-pm/tend/internal/ipc"
 	"github.com/tend-pm/tend/internal/listen"
 	"github.com/tend-pm/tend/internal/logs"
@@ -60,7 +62,15 @@ type run struct {
 	// that came while the readiness probe had not passed yet: it takes
 	// effect when the probe passes. memOver counts memory samples over
 	// max_memory_restart in a row.
-	memOver      int
+	memOver int
+	// limits are the run's kernel-enforced limits, nil without any;
+	// oomSeen is how many OOM kills of its group were acted on.
+	limits  *cgroup.Applied
+	oomSeen int
+	// limitApp holds the app's limit keys as this run applied them, for
+	// show (the owner's app is not for other goroutines to read).
+	limitApp     spec.App
+	limitsHow    string
 	probes       []*prober
 	watchStop    chan struct{}
 	pendingReady string
@@ -136,6 +146,22 @@ func (in *instance) spawn(app *spec.App) (r *run, err error) {
 	if ps.Cgroup = in.newCgroup(seq); ps.Cgroup != nil {
 		undo = append(undo, func() { ps.Cgroup.Remove() })
 	}
+	if app.HasLimits() {
+		if r.limits, err = in.sup.enforcer.Apply(fmt.Sprintf("%s-%d.%d", in.name, in.id, seq), ps.Cgroup, limitsOf(app)); err != nil {
+			return nil, err
+		}
+		undo = append(undo, func() { r.limits.Remove() })
+		r.limitApp = spec.App{MemoryMax: app.MemoryMax, MemoryHigh: app.MemoryHigh, CPUQuota: app.CPUQuota,
+			CPUWeight: app.CPUWeight, PidsMax: app.PidsMax}
+		r.limitsHow = in.sup.enforcer.Mechanism(limitsOf(app))
+		if len(r.limits.Join) > 0 {
+			// cgroup v1: the shim joins the groups before the exec.
+			ps.Env = setEnv(ps.Env, execshim.JoinVar, strings.Join(r.limits.Join, ":"))
+			if ps, err = viaShim(ps); err != nil {
+				return nil, err
+			}
+		}
+	}
 	if in.sup.marker != "" {
 		ps.Marker = proc.Marker(in.sup.marker, fmt.Sprintf("%s-%d", in.name, in.id), seq)
 	}
@@ -147,7 +173,7 @@ func (in *instance) spawn(app *spec.App) (r *run, err error) {
 	r.readyLine.Store(compileReadyLine(app))
 	in.sup.register(r)
 	in.startProbes(r, ps)
-	if app.MaxMemoryRestart > 0 {
+	if app.MaxMemoryRestart > 0 || (r.limits != nil && app.MemoryMax > 0) {
 		go in.watchMemory(r, r.watching())
 	}
 	in.watchFiles(r, app)
@@ -191,8 +217,14 @@ func (in *instance) newCgroup(seq uint64) *cgroup.Group {
 // tree is gone, and returns how the main process ended. Pipes a process
 // outside the tree still holds are closed here, which ends their readers.
 func (r *run) release() proc.Status {
+	r.stopWatches()
 	if g := r.p.Group; g != nil {
 		if err := g.Remove(); err != nil {
+			r.in.log.Warn("cgroup", "err", err)
+		}
+	}
+	if r.limits != nil {
+		if err := r.limits.Remove(); err != nil {
 			r.in.log.Warn("cgroup", "err", err)
 		}
 	}

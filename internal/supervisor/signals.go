@@ -42,7 +42,7 @@ type appSignal struct {
 	pid  int
 
 	probe *probeResult // sigProbe
-	size  uint64       // sigMemory: bytes
+	size  uint64       // sigMemory: bytes (and pid: the group's OOM kills)
 }
 
 // Bounds of what an app can make tend record.
@@ -121,7 +121,7 @@ func (in *instance) onSignal(sg appSignal) {
 	case sigProbe:
 		in.onProbe(r, sg.probe)
 	case sigMemory:
-		in.onMemory(r, sg.size)
+		in.onMemory(r, sg.size, sg.pid)
 	}
 }
 

@@ -74,25 +74,34 @@ func (s *Supervisor) withSockets(app *spec.App, id int, ps proc.Spec, probes []*
 	}
 	ps.Env = setEnv(ps.Env, "LISTEN_FDS", strconv.Itoa(len(names)))
 	ps.Env = setEnv(ps.Env, "LISTEN_FDNAMES", strings.Join(names, ":"))
-	fail := func(err error) (proc.Spec, []*listen.Socket, error) {
+	if ps, err = viaShim(ps); err != nil {
 		for _, sock := range private {
 			sock.Close()
 		}
 		return ps, nil, err
 	}
+	return ps, private, nil
+}
+
+// viaShim turns a spawn into one through tend's exec shim (DESIGN §6),
+// unless it already is.
+func viaShim(ps proc.Spec) (proc.Spec, error) {
+	if len(ps.Argv) > 1 && ps.Argv[1] == execshim.Arg {
+		return ps, nil
+	}
 	target, err := proc.LookPath(ps.Argv[0], ps.Dir, ps.Env)
 	if err != nil {
-		return fail(err)
+		return ps, err
 	}
 	self, err := os.Executable()
 	if err != nil {
-		return fail(fmt.Errorf("find tend for the exec shim: %w", err))
+		return ps, fmt.Errorf("find tend for the exec shim: %w", err)
 	}
 	// argv[0] "tend" lets a multi-call binary (the test binary) know it
 	// is playing tend.
 	ps.Path = self
 	ps.Argv = append([]string{"tend", execshim.Arg, target}, ps.Argv...)
-	return ps, private, nil
+	return ps, nil
 }
 
 // probeSockets gives each http or tcp probe aimed at one of the app's

@@ -85,6 +85,7 @@ type Supervisor struct {
 	runDir     string
 	limits     spec.Limits
 	cgroups    *cgroup.Root
+	enforcer   *cgroup.Enforcer // the apps' kernel-enforced limits
 	marker     string
 	runSeq     atomic.Uint64 // names each run's cgroup uniquely
 
@@ -123,6 +124,7 @@ func New(cfg Config) *Supervisor {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	s.limits, s.cgroups, s.marker = cfg.Limits, cfg.Cgroups, cfg.MarkerPrefix
+	s.enforcer = cgroup.NewEnforcer(cfg.Cgroups, "tend-"+cmp.Or(cfg.MarkerPrefix, "pid"+strconv.Itoa(os.Getpid())))
 	if s.limits.MaxInstances <= 0 {
 		s.limits.MaxInstances = spec.DefaultLimits().MaxInstances
 	}
@@ -269,6 +271,20 @@ func (s *Supervisor) makeInstances(a *spec.App) []*instance {
 	return ins
 }
 
+// check is Check, and that this host can enforce each app's limits.
+func (s *Supervisor) check(apps []*spec.App) error {
+	if err := Check(apps, s.limits); err != nil {
+		return err
+	}
+	var errs []error
+	for _, a := range apps {
+		if err := s.enforcer.Check(limitsOf(a)); err != nil {
+			errs = append(errs, fmt.Errorf("%w: app %q: %v", ErrInvalid, a.Name, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // Check validates apps without starting anything: the spec, and that each
 // program can be found where it will run.
 func Check(apps []*spec.App, lim spec.Limits) error {
@@ -346,7 +362,7 @@ func (s *Supervisor) add(apps []*spec.App, replace bool, w writes) error {
 	for _, a := range apps {
 		a.Canonicalize()
 	}
-	if err := Check(apps, s.limits); err != nil {
+	if err := s.check(apps); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	seen := map[string]bool{}
@@ -605,7 +621,7 @@ func (s *Supervisor) updateCallerEnv(ts []target, env map[string]string) error {
 	for i, r := range recs {
 		apps[i] = r.App
 	}
-	if err := Check(apps, s.limits); err != nil {
+	if err := s.check(apps); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	// Outside the supervisor's lock; the caller holds the op locks.
@@ -705,6 +721,7 @@ func (s *Supervisor) Shutdown(ctx context.Context) error {
 		s.log.Error("log files at shutdown: giving up on them", "err", err)
 	}
 	s.socks.Close()
+	s.enforcer.Close()
 	return err
 }
 

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/tend-pm/tend/internal/cgroup"
 	"github.com/tend-pm/tend/internal/crash"
 	"github.com/tend-pm/tend/internal/metrics"
 	"github.com/tend-pm/tend/internal/ptable"
@@ -115,8 +116,12 @@ func (in *instance) watchMemory(r *run, stop <-chan struct{}) {
 		if !ok {
 			continue
 		}
+		oom := 0
+		if r.limits != nil {
+			oom = r.limits.OOMKills()
+		}
 		select {
-		case in.inbox <- appSignal{r: r, kind: sigMemory, size: rss}:
+		case in.inbox <- appSignal{r: r, kind: sigMemory, size: rss, pid: oom}:
 		case <-stop:
 			return
 		case <-in.done:
@@ -138,8 +143,16 @@ func treeMemory(r *run) (uint64, bool) {
 	return metrics.Sum(tab, r.p.Members(tab)).RSS, true
 }
 
-// onMemory acts on one sample of the current run's memory.
-func (in *instance) onMemory(r *run, rss uint64) {
+// onMemory acts on one sample of the current run's memory and of its
+// group's OOM kills. Past memory_max cgroup v2 kills the whole tree
+// (memory.oom.group); v1 kills one process, so tend stops the rest, as
+// systemd's OOMPolicy=stop does.
+func (in *instance) onMemory(r *run, rss uint64, oom int) {
+	if oom > r.oomSeen {
+		r.oomSeen = oom
+		in.failRun(oomReason(in.app))
+		return
+	}
 	limit := uint64(in.app.MaxMemoryRestart)
 	if limit == 0 || rss <= limit {
 		r.memOver = 0
@@ -151,10 +164,22 @@ func (in *instance) onMemory(r *run, rss uint64) {
 	}
 }
 
+// oomReason is why a run the kernel killed for memory ended.
+func oomReason(app *spec.App) string {
+	return fmt.Sprintf("killed by the kernel: out of memory (memory_max %s)", app.MemoryMax)
+}
+
 // megabytes writes a size as PM2 users read it: 342MB (KB below a MB).
 func megabytes(b uint64) string {
 	if b < 1<<20 {
 		return fmt.Sprintf("%dKB", b>>10)
 	}
 	return fmt.Sprintf("%dMB", (b+1<<19)>>20)
+}
+
+// limitsOf is app's kernel-enforced limits.
+func limitsOf(app *spec.App) cgroup.Limits {
+	cores, _ := app.CPUCores() // checked by Validate
+	return cgroup.Limits{MemoryMax: int64(app.MemoryMax), MemoryHigh: int64(app.MemoryHigh), CPUQuota: cores,
+		CPUWeight: app.CPUWeight, PidsMax: app.PidsMax}
 }

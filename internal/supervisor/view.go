@@ -2,6 +2,7 @@ package supervisor
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/tend-pm/tend/internal/metrics"
@@ -11,8 +12,9 @@ import (
 // View is an instance with its latest measurements.
 type View struct {
 	Snapshot
-	CPU   float64 // percent of one core
-	Usage metrics.Usage
+	Limits string  // the run's limits and their use (Get only)
+	CPU    float64 // percent of one core
+	Usage  metrics.Usage
 }
 
 // AppView is an app with its instances.
@@ -83,9 +85,39 @@ func (s *Supervisor) Get(name string) (AppView, error) {
 	ins := ts[0].ins
 	s.mu.Unlock()
 	for _, in := range ins {
-		v.Instances = append(v.Instances, in.view())
+		iv := in.view()
+		iv.Limits = in.limitsText()
+		v.Instances = append(v.Instances, iv)
 	}
 	return v, nil
+}
+
+// limitsText is the current run's limits with their use, for show:
+// "memory_max 64M (now 12MB), pids_max 20 (now 3); memory by cgroup v1 …".
+func (in *instance) limitsText() string {
+	r := in.live.Load()
+	if r == nil || r.limits == nil {
+		return ""
+	}
+	mem, pids := r.limits.Use()
+	a := &r.limitApp
+	var parts []string
+	if a.MemoryMax > 0 {
+		parts = append(parts, fmt.Sprintf("memory_max %s (now %s)", a.MemoryMax, megabytes(mem)))
+	}
+	if a.MemoryHigh > 0 {
+		parts = append(parts, fmt.Sprintf("memory_high %s", a.MemoryHigh))
+	}
+	if a.CPUQuota != "" {
+		parts = append(parts, "cpu_quota "+a.CPUQuota)
+	}
+	if a.CPUWeight > 0 {
+		parts = append(parts, fmt.Sprintf("cpu_weight %d", a.CPUWeight))
+	}
+	if a.PidsMax > 0 {
+		parts = append(parts, fmt.Sprintf("pids_max %d (now %d)", a.PidsMax, pids))
+	}
+	return strings.Join(parts, ", ") + "; " + r.limitsHow
 }
 
 // Uptime is how long the current run has lasted at now.
