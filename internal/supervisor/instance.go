@@ -204,7 +204,7 @@ func (in *instance) run() {
 		case <-r.cronC:
 			in.onCron(r)
 		case path := <-r.watchC:
-			in.triggerRestart("watch: " + path + " changed")
+			in.onWatch(r, "watch: "+path+" changed")
 		case <-r.killC:
 			r.killC = nil
 			in.note(fmt.Sprintf("kill_timeout %s passed: SIGKILL to the whole tree", in.app.KillTimeout))

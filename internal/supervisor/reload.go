@@ -84,8 +84,12 @@ func noReadiness(app *spec.App, ins []*instance) string {
 	return fmt.Sprintf("%s: no readiness signal (ready: auto, and it has sent none): an instance counts as online after min_uptime (%s), which cannot promise zero downtime; have it send ready (IPC) or READY=1 (sd_notify), or set ready_log_line", app.Name, app.MinUptimeD())
 }
 
-// reloadOne replaces instance id of the app named name.
-func (s *Supervisor) reloadOne(name string, id int) error {
+// reloadOne replaces instance id of the app named name (tend reload).
+func (s *Supervisor) reloadOne(name string, id int) error { return s.reloadOneBy(name, id, "tend reload") }
+
+// reloadOneBy is reloadOne for a cause named by (tend reload, or a
+// trigger: "watch: src/app.js changed").
+func (s *Supervisor) reloadOneBy(name string, id int, by string) error {
 	s.mu.Lock()
 	a, ok := s.apps[name]
 	if !ok || id >= len(a.instances) {
@@ -101,7 +105,7 @@ func (s *Supervisor) reloadOne(name string, id int) error {
 		if err := old.send(command{kind: cmdUpdate, app: app}); err != nil {
 			return fmt.Errorf("reload %s:%d: %w", name, id, err)
 		}
-		return old.send(command{kind: cmdRestart, why: "restarted by tend reload (it was not running)"})
+		return old.send(command{kind: cmdRestart, why: "restarted by " + by + " (it was not running)"})
 	}
 	s.mu.Lock()
 	select {
@@ -119,7 +123,7 @@ func (s *Supervisor) reloadOne(name string, id int) error {
 		s.mu.Unlock()
 	}()
 	outcome := make(chan error, 1) // the new instance says once: online (nil) or why not
-	why := fmt.Sprintf("new generation by tend reload (replacing pid %d)", old.snap.Load().Pid)
+	why := fmt.Sprintf("new generation by %s (replacing pid %d)", by, old.snap.Load().Pid)
 	if err := fresh.send(command{kind: cmdStart, why: why, probation: outcome}); err != nil {
 		s.quitInstances([]*instance{fresh}, "reload failed")
 		return fmt.Errorf("reload %s:%d: %w", name, id, err)
@@ -156,8 +160,21 @@ func (s *Supervisor) reloadOne(name string, id int) error {
 		s.quitInstances([]*instance{fresh}, "its app changed during the reload")
 		return fmt.Errorf("reload %s:%d: the app changed during the reload", name, id)
 	}
-	s.quitInstances([]*instance{old}, "replaced by a new generation (tend reload)")
+	s.quitInstances([]*instance{old}, "replaced by a new generation ("+by+")")
 	return nil
+}
+
+// triggerReload replaces instance id of name by a new generation for a
+// trigger (why), under the app's op lock: the triggers of several
+// instances, which fire together, so reload them one at a time, a
+// rolling reload with no downtime.
+func (s *Supervisor) triggerReload(name string, id int, why string) {
+	defer crash.Guard(s.log, "reload")
+	unlock := s.ops.lock([]string{name})
+	defer unlock()
+	if err := s.reloadOneBy(name, id, why); err != nil {
+		s.log.Warn("reload", "app", name, "instance", id, "err", err)
+	}
 }
 
 // probationFailed tells a reload why its new instance failed, with the

@@ -86,6 +86,19 @@ func (in *instance) watchFiles(r *run, app *spec.App) {
 	r.watcher, r.watchC = w, w.Changes()
 }
 
+// onWatch acts on a change under watch:. An instance on tend's sockets
+// that is online is reloaded (a new generation first, the old one
+// stopped once it is ready), as tend reload would; others restart.
+func (in *instance) onWatch(r *run, why string) {
+	if len(in.app.Listen) > 0 && in.state == Online && in.probation == nil {
+		r.watchC = nil // the new generation watches for itself
+		in.note(why + ": reloading")
+		go in.sup.triggerReload(in.name, in.id, why)
+		return
+	}
+	in.triggerRestart(why)
+}
+
 // triggerRestart restarts a running instance for why (a trigger, not a
 // crash). It does nothing to one that is not running.
 func (in *instance) triggerRestart(why string) {

@@ -1,8 +1,12 @@
 package watch
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -112,5 +116,20 @@ func TestFileRoot(t *testing.T) {
 func TestMissingRootIsAnError(t *testing.T) {
 	if _, err := New([]string{filepath.Join(t.TempDir(), "nope")}, nil, delay); err == nil {
 		t.Error("no error for a root that does not exist")
+	}
+}
+
+// Over inotify's limits, the error says which limit and how to raise it.
+func TestLimitHint(t *testing.T) {
+	err := limitHint(fmt.Errorf("add: %w", syscall.ENOSPC))
+	if !strings.Contains(err.Error(), "fs.inotify.max_user_watches = ") || !strings.Contains(err.Error(), "sysctl fs.inotify.max_user_watches=524288") {
+		t.Errorf("ENOSPC: %v", err)
+	}
+	if !errors.Is(err, syscall.ENOSPC) {
+		t.Errorf("the hint lost its cause: %v", err)
+	}
+	err = limitHint(syscall.EMFILE)
+	if !strings.Contains(err.Error(), "max_user_instances") {
+		t.Errorf("EMFILE: %v", err)
 	}
 }
