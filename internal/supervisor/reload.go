@@ -85,7 +85,9 @@ func noReadiness(app *spec.App, ins []*instance) string {
 }
 
 // reloadOne replaces instance id of the app named name (tend reload).
-func (s *Supervisor) reloadOne(name string, id int) error { return s.reloadOneBy(name, id, "tend reload") }
+func (s *Supervisor) reloadOne(name string, id int) error {
+	return s.reloadOneBy(name, id, "tend reload")
+}
 
 // reloadOneBy is reloadOne for a cause named by (tend reload, or a
 // trigger: "watch: src/app.js changed").
