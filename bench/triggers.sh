@@ -10,6 +10,8 @@
 #     timeout + kill_timeout;
 #   - watch: from a file's change to the new process, against watch_delay
 #     + 50 ms (WATCHES runs, watch_delay 500ms);
+#   - watch over a tree of 10,000 files left alone: the daemon's CPU, beside
+#     the same app unwatched;
 #   - max_memory_restart 200M on a Node app that grows 10 MB every 100 ms:
 #     the largest RSS it reported before its restart, under tend and under
 #     PM2 (npm install -g pm2), which polls every 30 s.
@@ -113,6 +115,23 @@ for i in $(seq 1 "$WATCHES"); do
 	sleep 0.3
 done
 tend delete all >/dev/null
+
+# watch over 10,000 files nobody touches: the daemon's CPU beside the same
+# app unwatched.
+mkdir -p "$work/tree"
+for d in $(seq 1 100); do
+	mkdir -p "$work/tree/d$d"
+	for f in $(seq 1 100); do : > "$work/tree/d$d/f$f.js"; done
+done
+for mode in unwatched watched; do
+	flag=""
+	[ $mode = watched ] && flag=--watch
+	(cd "$work/tree" && tend start sleep --name t $flag -- 1000 >/dev/null)
+	wait_online 1
+	sleep 3
+	echo "daemon CPU, 1 app over 10,000 files, $mode: $(cpu_per_min) s/min"
+	tend delete all >/dev/null
+done
 
 # max_memory_restart: the largest RSS the app reported before it was
 # restarted, tend beside PM2.
