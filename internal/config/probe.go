@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 
@@ -97,11 +98,4 @@ func probe(v *yaml.Node) (*spec.Probe, error) {
 }
 
 // ProbeKeys lists the keys a probe may have.
-func ProbeKeys() []string {
-	keys := make([]string, 0, len(probeFields))
-	for k := range probeFields {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
+func ProbeKeys() []string { return slices.Sorted(maps.Keys(probeFields)) }

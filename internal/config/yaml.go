@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"runtime"
 	"slices"
 	"strconv"
@@ -518,14 +519,7 @@ func instances(v *yaml.Node, dst *int) error {
 }
 
 // KnownKeys lists the keys an app may have (env_<profile> aside).
-func KnownKeys() []string {
-	keys := make([]string, 0, len(fields))
-	for k := range fields {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
+func KnownKeys() []string { return slices.Sorted(maps.Keys(fields)) }
 
 // nearest returns the known key closest to k, if close enough to be a typo.
 func nearest(k string, known []string) string {

@@ -5,7 +5,6 @@ package testutil
 import (
 	"bufio"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -134,14 +133,7 @@ var helpers = map[string]func(args []string){
 		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			fmt.Fprintf(w, "instance %s\n", os.Getenv("TEND_INSTANCE"))
 		})
-		for fd := 3; fd < 3+n; fd++ {
-			ln, err := net.FileListener(os.NewFile(uintptr(fd), "listen"))
-			if err != nil {
-				fmt.Fprintln(os.Stderr, err)
-				os.Exit(3)
-			}
-			go http.Serve(ln, h)
-		}
+		serveFDs(n, h)
 		block()
 	},
 	// ipcecho: print "ipc read LINE" for each line read from TEND_IPC_FD.
