@@ -32,6 +32,9 @@ type startFlags struct {
 	maxRestarts, probeFailures                   int
 	env, only, listen                            []string
 	shell, json, shutdownMessage, watch          bool
+	noAutorestart, merge, timestamps, force      bool
+	timeSet                                      bool // --time given, true or false
+	out, errOut, dateFormat                      string
 	ignoreWatch                                  []string
 }
 
@@ -101,6 +104,14 @@ Arguments after -- go to the program.`,
 	fl.StringVar(&f.ipc, "ipc", "", "the IPC channel: auto, node, json or off")
 	fl.BoolVar(&f.shutdownMessage, "shutdown-with-message", false, "stop by sending shutdown on the IPC channel instead of a signal")
 	fl.BoolVar(&f.json, "json", false, "print the started instances as JSON")
+	// PM2's start flags.
+	fl.BoolVar(&f.noAutorestart, "no-autorestart", false, "do not restart the app when it exits (--restart never)")
+	fl.StringVarP(&f.out, "output", "o", "", "the file stdout goes to (default TEND_HOME/logs/NAME-ID-out.log)")
+	fl.StringVarP(&f.errOut, "error", "e", "", "the file stderr goes to (default TEND_HOME/logs/NAME-ID-err.log)")
+	fl.BoolVar(&f.merge, "merge-logs", false, "write every instance to one pair of files")
+	fl.BoolVar(&f.timestamps, "time", false, "prefix each log line with its time (tend's default; --time=false turns it off)")
+	fl.StringVar(&f.dateFormat, "log-date-format", "", "the time prefix's layout, as PM2's (YYYY-MM-DD HH:mm:ss)")
+	fl.BoolVarP(&f.force, "force", "f", false, "replace an app of the same name instead of refusing")
 	return cmd
 }
 
@@ -118,7 +129,7 @@ func runStart(cmd *cobra.Command, f startFlags, what string, args []string) erro
 		if err != nil {
 			return err
 		}
-		ins, err := c.Start(apps, false)
+		ins, err := c.Start(apps, f.force)
 		if err != nil {
 			return err
 		}
@@ -142,11 +153,12 @@ func runStart(cmd *cobra.Command, f startFlags, what string, args []string) erro
 			return err
 		}
 	}
+	f.timeSet = cmd.Flags().Changed("time")
 	app, err := appFromFlags(f, what, args)
 	if err != nil {
 		return err
 	}
-	ins, err := c.Start([]*spec.App{app}, false)
+	ins, err := c.Start([]*spec.App{app}, f.force)
 	if err != nil {
 		return err
 	}
@@ -168,7 +180,7 @@ func fileOptions(cmd *cobra.Command, f startFlags) (config.Options, error) {
 	bad := false
 	cmd.Flags().Visit(func(fl *pflag.Flag) {
 		switch fl.Name {
-		case "only", "json", "env":
+		case "only", "json", "env", "force":
 		default:
 			bad = true
 		}
@@ -248,7 +260,18 @@ func appFromFlags(f startFlags, what string, args []string) (*spec.App, error) {
 		}
 	}
 	if a.Name == "" {
-		a.Name = defaultName(what, f.shell)
+		a.Name = spec.DefaultName(what, f.shell)
+	}
+	if f.noAutorestart {
+		if f.restart != "" && f.restart != string(spec.RestartNever) {
+			return nil, usagef("--no-autorestart and --restart %s disagree", f.restart)
+		}
+		f.restart = string(spec.RestartNever)
+	}
+	a.OutFile, a.ErrorFile, a.MergeLogs, a.LogDateFormat = absOr(f.out), absOr(f.errOut), f.merge, f.dateFormat
+	if f.timeSet {
+		on := f.timestamps
+		a.Time = &on
 	}
 	if f.restart != "" {
 		p, err := spec.ParseRestartPolicy(f.restart)
@@ -354,6 +377,18 @@ func appFromFlags(f startFlags, what string, args []string) (*spec.App, error) {
 	return a, a.Validate()
 }
 
+// absOr is p made absolute (from the current directory), or "".
+func absOr(p string) string {
+	if p == "" {
+		return ""
+	}
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return p
+	}
+	return abs
+}
+
 // probeFlag reads --health and --readiness: an http(s) URL, tcp://HOST:PORT,
 // or exec:COMMAND (run by /bin/sh -c).
 func probeFlag(v string) (*spec.Probe, error) {
@@ -368,22 +403,3 @@ func probeFlag(v string) (*spec.Probe, error) {
 	return nil, fmt.Errorf("%q: want http://HOST:PORT/PATH, tcp://HOST:PORT or exec:COMMAND", v)
 }
 
-// defaultName is the program's base name without its extension.
-func defaultName(what string, shell bool) string {
-	if shell {
-		what, _, _ = strings.Cut(strings.TrimSpace(what), " ")
-	}
-	base := filepath.Base(what)
-	if ext := filepath.Ext(base); ext != "" && ext != base {
-		base = strings.TrimSuffix(base, ext)
-	}
-	var b strings.Builder
-	for _, r := range base {
-		if r < 128 && (r == '.' || r == '_' || r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
-			b.WriteRune(r)
-		} else {
-			b.WriteRune('-')
-		}
-	}
-	return strings.TrimLeft(b.String(), ".-_")
-}

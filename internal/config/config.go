@@ -139,6 +139,13 @@ func selectApps(path string, res *Result, opts Options) error {
 // dir.
 func Resolve(apps []*spec.App, dir string) {
 	for _, a := range apps {
+		// ~ is the home directory, as PM2 reads it.
+		for _, p := range []*string{&a.Cwd, &a.Script, &a.Interpreter, &a.OutFile, &a.ErrorFile} {
+			*p = expandHome(*p)
+		}
+		for i := range a.EnvFile {
+			a.EnvFile[i] = expandHome(a.EnvFile[i])
+		}
 		if a.Cwd == "" {
 			a.Cwd = dir
 		} else if !filepath.IsAbs(a.Cwd) {
@@ -160,6 +167,18 @@ func Resolve(apps []*spec.App, dir string) {
 			}
 		}
 	}
+}
+
+// expandHome replaces a leading ~ or ~/ with the home directory.
+func expandHome(p string) string {
+	if p != "~" && !strings.HasPrefix(p, "~/") {
+		return p
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return p
+	}
+	return filepath.Join(home, p[1:])
 }
 
 func exists(p string) bool {

@@ -290,3 +290,25 @@ func TestSplitWords(t *testing.T) {
 		t.Error("unterminated quote accepted")
 	}
 }
+
+// As PM2 reads a file: an app with no name is named after its script,
+// and ~ is the home directory in cwd, script, interpreter and log paths.
+func TestPM2Defaults(t *testing.T) {
+	home, err := os.UserHomeDir()
+	if err != nil {
+		t.Skip(err)
+	}
+	dir := t.TempDir()
+	p := write(t, dir, "eco.json", `{"apps": [{"script": "./server.js"}, {"name": "", "script": "worker.py", "cwd": "~/srv", "out_file": "~/logs/w.log", "interpreter": "~/venv/bin/python"}]}`)
+	res, err := Load(p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := res.Apps[0], res.Apps[1]
+	if a.Name != "server" || b.Name != "worker" {
+		t.Errorf("names %q %q, want server worker", a.Name, b.Name)
+	}
+	if b.Cwd != filepath.Join(home, "srv") || b.OutFile != filepath.Join(home, "logs/w.log") || b.Interpreter != filepath.Join(home, "venv/bin/python") {
+		t.Errorf("~ not expanded: cwd %q out %q interpreter %q", b.Cwd, b.OutFile, b.Interpreter)
+	}
+}

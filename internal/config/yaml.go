@@ -115,6 +115,9 @@ func (p *parser) app(n *yaml.Node) *spec.App {
 	if len(p.errs) > before {
 		return a
 	}
+	if a.Name == "" && a.Script != "" {
+		a.Name = spec.DefaultName(a.Script, a.Shell) // as PM2 names it
+	}
 	normalize(a)
 	if err := a.Validate(); err != nil {
 		for _, e := range unjoin(err) {

@@ -239,6 +239,27 @@ func InterpreterFor(script string) string {
 	return ""
 }
 
+// DefaultName is the name of an app that has none: the program's base
+// name without its extension (server.js → server), as PM2 names it.
+func DefaultName(script string, shell bool) string {
+	if shell {
+		script, _, _ = strings.Cut(strings.TrimSpace(script), " ")
+	}
+	base := filepath.Base(script)
+	if ext := filepath.Ext(base); ext != "" && ext != base {
+		base = strings.TrimSuffix(base, ext)
+	}
+	var b strings.Builder
+	for _, r := range base {
+		if r < 128 && (r == '.' || r == '_' || r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			b.WriteRune(r)
+		} else {
+			b.WriteRune('-')
+		}
+	}
+	return strings.TrimLeft(b.String(), ".-_")
+}
+
 var nameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`) })
 
 // ValidName reports whether name may name an app (it is used in paths).
@@ -432,6 +453,15 @@ func (a *App) IsNode() bool {
 		return false
 	}
 	return filepath.Base(a.Interpreter) == "node" || (a.Interpreter == "" && !a.Shell && filepath.Base(a.Script) == "node")
+}
+
+// IsPython reports whether the app runs on a Python interpreter.
+func (a *App) IsPython() bool {
+	prog := a.Interpreter
+	if prog == "" || prog == "none" {
+		prog = a.Script
+	}
+	return !a.Shell && strings.HasPrefix(filepath.Base(prog), "python")
 }
 
 // IsSecretKey reports whether an env key should be masked: named in

@@ -26,6 +26,11 @@ func Environ(app *spec.App, id int) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	if _, set := env["PYTHONUNBUFFERED"]; !set && app.IsPython() {
+		// As PM2 does: Python holds its output in a buffer when it
+		// writes to a pipe, and logs and crash reports would lag.
+		env["PYTHONUNBUFFERED"] = "1"
+	}
 	env["TEND_APP"] = app.Name
 	env["TEND_INSTANCE"] = strconv.Itoa(id)
 	env["NODE_APP_INSTANCE"] = strconv.Itoa(id)

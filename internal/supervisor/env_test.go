@@ -78,3 +78,23 @@ func TestRequiredEnvNamesWhatAndWhere(t *testing.T) {
 		t.Errorf("missing file: %v", err)
 	}
 }
+
+// A Python app's output is not held in a pipe buffer (PYTHONUNBUFFERED=1,
+// as PM2 sets it), unless the app says otherwise; other apps get nothing.
+func TestPythonIsUnbuffered(t *testing.T) {
+	tests := []struct {
+		app  spec.App
+		want string
+	}{
+		{spec.App{Name: "py", Script: "app.py", Interpreter: "python3"}, "1"},
+		{spec.App{Name: "py", Script: "/usr/bin/python3.11", Args: []string{"-m", "http.server"}}, "1"},
+		{spec.App{Name: "py", Script: "app.py", Interpreter: "/usr/bin/python3", Env: map[string]string{"PYTHONUNBUFFERED": "0"}}, "0"},
+		{spec.App{Name: "node", Script: "app.js", Interpreter: "node"}, ""},
+		{spec.App{Name: "sh", Script: "python3 app.py", Shell: true}, ""},
+	}
+	for _, tt := range tests {
+		if got := envMap(t, &tt.app)["PYTHONUNBUFFERED"]; got != tt.want {
+			t.Errorf("%+v: PYTHONUNBUFFERED=%q, want %q", tt.app, got, tt.want)
+		}
+	}
+}
