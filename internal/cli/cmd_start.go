@@ -402,4 +402,3 @@ func probeFlag(v string) (*spec.Probe, error) {
 	}
 	return nil, fmt.Errorf("%q: want http://HOST:PORT/PATH, tcp://HOST:PORT or exec:COMMAND", v)
 }
-
