@@ -21,6 +21,7 @@ func newLogsCmd() *cobra.Command {
 	var (
 		lines                                int
 		follow, out, errs, asJSON, timestamp bool
+		nostream                             bool
 		since, until, grep                   string
 	)
 	cmd := &cobra.Command{
@@ -35,7 +36,12 @@ func newLogsCmd() *cobra.Command {
 			if len(args) == 1 {
 				q.Set("app", args[0])
 			}
-			if follow {
+			if follow && nostream {
+				return usagef("--follow and --nostream disagree; give one")
+			}
+			// On a terminal logs follow, as pm2 logs does; a pipe or a
+			// file gets the last lines and the command ends.
+			if follow || (!nostream && !cmd.Flags().Changed("follow") && stdoutIsTerminal()) {
 				q.Set("follow", "1")
 			}
 			for _, t := range []struct{ flag, val string }{{"since", since}, {"until", until}} {
@@ -84,7 +90,8 @@ func newLogsCmd() *cobra.Command {
 	}
 	fl := cmd.Flags()
 	fl.IntVarP(&lines, "lines", "n", 15, "how many past lines per instance and stream")
-	fl.BoolVarP(&follow, "follow", "f", false, "keep printing new lines")
+	fl.BoolVarP(&follow, "follow", "f", false, "keep printing new lines (the default on a terminal)")
+	fl.BoolVar(&nostream, "nostream", false, "print the last lines and end, even on a terminal (PM2's flag)")
 	fl.BoolVar(&out, "out", false, "stdout only")
 	fl.BoolVar(&errs, "err", false, "stderr only")
 	fl.BoolVar(&asJSON, "json", false, "print JSON lines")

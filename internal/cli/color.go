@@ -14,9 +14,12 @@ const (
 )
 
 // useColor reports whether Stdout is a terminal and NO_COLOR is unset.
-func useColor() bool {
+func useColor() bool { return os.Getenv("NO_COLOR") == "" && stdoutIsTerminal() }
+
+// stdoutIsTerminal reports whether Stdout is a terminal.
+func stdoutIsTerminal() bool {
 	f, ok := Stdout.(*os.File)
-	return ok && os.Getenv("NO_COLOR") == "" && isTerminal(f.Fd())
+	return ok && isTerminal(f.Fd())
 }
 
 // paint colours a log line's prefix by app, and marks stderr in red.
