@@ -73,6 +73,9 @@ func Load(path string, opts Options) (*Result, error) {
 	default:
 		var b []byte
 		if b, err = os.ReadFile(path); err == nil {
+			if strings.HasSuffix(strings.ToLower(path), ".json") {
+				b = looseJSON(b)
+			}
 			res, err = Parse(path, b)
 		}
 	}

@@ -312,3 +312,31 @@ func TestPM2Defaults(t *testing.T) {
 		t.Errorf("~ not expanded: cwd %q out %q interpreter %q", b.Cwd, b.OutFile, b.Interpreter)
 	}
 }
+
+// A .json file loads as PM2 loads it, comments and trailing commas
+// included, and an error still points at the line as written.
+func TestLooseJSON(t *testing.T) {
+	dir := t.TempDir()
+	p := write(t, dir, "eco.json", `{
+  // the API
+  "apps": [
+    {
+      "name": "api", /* the public one */
+      "script": "server.js",
+      "env": {"URL": "http://x//y", "Q": "a,]"},
+    },
+  ],
+}
+`)
+	res, err := Load(p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := res.Apps[0]; a.Name != "api" || a.Env["URL"] != "http://x//y" || a.Env["Q"] != "a,]" {
+		t.Errorf("got %+v", a)
+	}
+	p = write(t, dir, "bad.json", "{\n  // a comment\n  \"apps\": [{\"name\": \"b\", \"script\": \"x\", \"instaces\": 2,}],\n}\n")
+	if _, err := Load(p, Options{}); err == nil || !strings.Contains(err.Error(), "bad.json:3:") {
+		t.Errorf("error %v, want one at bad.json:3", err)
+	}
+}
