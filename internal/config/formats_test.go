@@ -340,3 +340,22 @@ func TestLooseJSON(t *testing.T) {
 		t.Errorf("error %v, want one at bad.json:3", err)
 	}
 }
+
+// PM2's other spellings read as the keys they stand for; an error in one
+// points at its own line.
+func TestPM2Spellings(t *testing.T) {
+	dir := t.TempDir()
+	p := write(t, dir, "eco.yaml", "apps:\n  - name: a\n    script: x\n    exec_interpreter: python3\n    node_args: --x\n    out: o.log\n    err: e.log\n    combine_logs: true\n    cron: \"@daily\"\n")
+	res, err := Load(p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := res.Apps[0]
+	if a.Interpreter != "python3" || len(a.InterpreterArgs) != 1 || filepath.Base(a.OutFile) != "o.log" || filepath.Base(a.ErrorFile) != "e.log" || !a.MergeLogs || a.CronRestart != "@daily" {
+		t.Errorf("got %+v", a)
+	}
+	p = write(t, dir, "bad.yaml", "apps:\n  - name: b\n    script: x\n    cron: \"* *\"\n")
+	if _, err := Load(p, Options{}); err == nil || !strings.Contains(err.Error(), "bad.yaml:4:5: app \"b\": cron_restart") {
+		t.Errorf("error %v, want one at bad.yaml:4:5", err)
+	}
+}

@@ -404,14 +404,32 @@ var fields = map[string]func(a *spec.App, v *yaml.Node) error{
 	},
 }
 
+// pm2Spellings are PM2's other names for keys (its schema's aliases):
+// each decodes as the key it stands for.
+var pm2Spellings = map[string]string{
+	"exec_interpreter": "interpreter",
+	"node_args":        "interpreter_args", "interpreterArgs": "interpreter_args",
+	"out": "out_file", "output": "out_file", "out_log": "out_file",
+	"error": "error_file", "err": "error_file", "err_file": "error_file", "err_log": "error_file",
+	"combine_logs": "merge_logs",
+	"cron":         "cron_restart",
+}
+
+func init() {
+	for alias, key := range pm2Spellings {
+		fields[alias] = fields[key]
+		keyAliases[key] = append(keyAliases[key], alias)
+	}
+}
+
 // unsupported are keys of PM2 or of DESIGN §5 that tend reads but does
 // not act on yet: a warning, not an error, so PM2 files port.
 var unsupported = map[string]string{
 	"exec_mode": "(instances > 1 is cluster mode)", "watch_options": "yet",
 	"source_map_support": "",
-	"log_file":           "(use out_file and error_file)", "combine_logs": "(use merge_logs)",
-	"pid_file": "", "vizion": "", "post_update": "",
-	"force": "", "namespace": "", "node_args": "yet",
+	"log_file":           "(use out_file and error_file)",
+	"pid_file":           "", "vizion": "", "post_update": "",
+	"force": "", "namespace": "",
 	"increment_var": "", "instance_var": "", "filter_env": "", "disable_trace": "", "treekill": "(tend always stops the whole tree)",
 	"port": "", "append_env_to_name": "", "automation": "", "pmx": "", "windowsHide": "",
 	"kill_retry_time": "", "deep_monitoring": "",
