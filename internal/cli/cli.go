@@ -117,6 +117,7 @@ in TEND_HOME (default ~/.tend).`,
 		newLsCmd(), newShowCmd(), newLogsCmd(), newFlushCmd(), newReloadLogsCmd(), newEventsCmd(),
 		newSaveCmd(), newResurrectCmd(), newApplyCmd(), newEcosystemCmd(), newRunCmd(h), newDaemonCmd(h), newVersionCmd(),
 	)
+	addCompletion(root)
 	return root
 }
 
