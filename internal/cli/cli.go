@@ -100,10 +100,14 @@ func newRoot(h Hooks) *cobra.Command {
 		Use:   "tend",
 		Short: "tend keeps programs running",
 		Long: `tend keeps programs running, in any language: it restarts them when they
-crash, keeps their logs, and brings them back after a reboot.
+crash, keeps their logs, and keeps what you asked for.
 
 The first command starts a daemon; it owns the processes and their state
-in TEND_HOME (default ~/.tend).`,
+in TEND_HOME (default ~/.tend). Every app and whether it should run is
+stored there as you change it, so when the daemon starts again (the next
+tend command starts it, after a daemon stop, a crash or a reboot) each app
+comes back as it was. After a reboot nothing starts the daemon by itself:
+run any tend command, or have your init run "tend daemon run".`,
 		Version:           buildinfo.Build(),
 		SilenceErrors:     true,
 		SilenceUsage:      true,
