@@ -428,7 +428,7 @@ var unsupported = map[string]string{
 	"exec_mode": "(instances > 1 is cluster mode)", "watch_options": "yet",
 	"source_map_support": "",
 	"log_file":           "(use out_file and error_file)",
-	"pid_file":           "", "vizion": "", "post_update": "",
+	"pid_file":           "", "pid": "", "vizion": "", "post_update": "",
 	"force": "", "namespace": "",
 	"increment_var": "", "instance_var": "", "filter_env": "", "disable_trace": "", "treekill": "(tend always stops the whole tree)",
 	"port": "", "append_env_to_name": "", "automation": "", "pmx": "", "windowsHide": "",
