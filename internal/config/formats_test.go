@@ -359,3 +359,27 @@ func TestPM2Spellings(t *testing.T) {
 		t.Errorf("error %v, want one at bad.yaml:4:5", err)
 	}
 }
+
+// Every key of PM2's ecosystem schema (pm2 7's lib/API/schema.json, and
+// its aliases) loads: acted on, or ignored with a warning; none is an
+// error, so no PM2 file fails to load for a key PM2 accepts.
+func TestEveryPM2KeyLoads(t *testing.T) {
+	keys := []string{"append_env_to_name", "args", "automation", "autorestart", "autostart", "cron_restart", "cwd",
+		"deep_monitoring", "disable_logs", "disable_source_map_support", "disable_trace", "env", "error_file",
+		"event_loop_inspector", "exec_interpreter", "exec_mode", "execute_command", "exp_backoff_restart_delay",
+		"filter_env", "force", "gid", "ignore_watch", "increment_var", "install_url", "instance_var", "instances", "io",
+		"kill_retry_time", "kill_timeout", "listen_timeout", "log_date_format", "log_file", "log_type",
+		"max_memory_restart", "max_restarts", "merge_logs", "min_uptime", "name_prefix", "namespace", "node_args",
+		"out_file", "pid_file", "pmx", "port", "post_update", "restart_delay", "shutdown_with_message",
+		"source_map_support", "stop_exit_codes", "time", "trace", "treekill", "uid", "username", "v8", "vizion",
+		"wait_ready", "watch", "watch_delay", "watch_options", "windowsHide", "write",
+		// aliases
+		"exec", "interpreter", "interpreterArgs", "interpreter_args", "out", "output", "out_log", "error", "err",
+		"err_file", "err_log", "log", "pid", "cron", "combine_logs", "user"}
+	for _, k := range keys {
+		_, err := Parse("x.yaml", []byte("apps:\n  - name: a\n    script: x\n    "+k+": {}\n"))
+		if err != nil && strings.Contains(err.Error(), "unknown key") {
+			t.Errorf("PM2's key %q: %v", k, err)
+		}
+	}
+}

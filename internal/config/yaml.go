@@ -413,6 +413,7 @@ var pm2Spellings = map[string]string{
 	"error": "error_file", "err": "error_file", "err_file": "error_file", "err_log": "error_file",
 	"combine_logs": "merge_logs",
 	"cron":         "cron_restart",
+	"exec":         "script",
 }
 
 func init() {
@@ -434,6 +435,9 @@ var unsupported = map[string]string{
 	"port": "", "append_env_to_name": "", "automation": "", "pmx": "", "windowsHide": "",
 	"kill_retry_time": "", "deep_monitoring": "",
 	"depends_on": "yet", "schedule": "yet", "max_memory": "",
+	"autostart": "yet", "disable_logs": "yet", "log": "(use out_file and error_file)",
+	"disable_source_map_support": "", "event_loop_inspector": "", "execute_command": "", "install_url": "",
+	"io": "", "name_prefix": "", "trace": "", "username": "", "v8": "", "write": "",
 }
 
 func typeErr(err error, want string) error {
