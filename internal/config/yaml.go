@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"os"
 	"runtime"
 	"slices"
 	"strconv"
@@ -354,12 +355,31 @@ var fields = map[string]func(a *spec.App, v *yaml.Node) error{
 	},
 	"listen_timeout":     func(a *spec.App, v *yaml.Node) error { return text(v, &a.ReadyTimeout) },
 	"max_memory_restart": func(a *spec.App, v *yaml.Node) error { return text(v, &a.MaxMemoryRestart) },
-	"cron_restart":       func(a *spec.App, v *yaml.Node) error { return scalar(v, &a.CronRestart) },
-	"memory_max":         func(a *spec.App, v *yaml.Node) error { return text(v, &a.MemoryMax) },
-	"memory_high":        func(a *spec.App, v *yaml.Node) error { return text(v, &a.MemoryHigh) },
-	"cpu_quota":          func(a *spec.App, v *yaml.Node) error { return scalar(v, &a.CPUQuota) },
-	"cpu_weight":         func(a *spec.App, v *yaml.Node) error { return typeErr(v.Decode(&a.CPUWeight), "a whole number") },
-	"pids_max":           func(a *spec.App, v *yaml.Node) error { return typeErr(v.Decode(&a.PidsMax), "a whole number") },
+	// PM2's autostart: false adds the app stopped.
+	"autostart": func(a *spec.App, v *yaml.Node) error {
+		var on bool
+		err := boolean(v, &on)
+		a.Autostart = &on
+		return err
+	},
+	// PM2's disable_logs: the output goes nowhere (the crash excerpt is
+	// kept in memory all the same).
+	"disable_logs": func(a *spec.App, v *yaml.Node) error {
+		var off bool
+		if err := boolean(v, &off); err != nil {
+			return err
+		}
+		if off {
+			a.OutFile, a.ErrorFile = os.DevNull, os.DevNull
+		}
+		return nil
+	},
+	"cron_restart": func(a *spec.App, v *yaml.Node) error { return scalar(v, &a.CronRestart) },
+	"memory_max":   func(a *spec.App, v *yaml.Node) error { return text(v, &a.MemoryMax) },
+	"memory_high":  func(a *spec.App, v *yaml.Node) error { return text(v, &a.MemoryHigh) },
+	"cpu_quota":    func(a *spec.App, v *yaml.Node) error { return scalar(v, &a.CPUQuota) },
+	"cpu_weight":   func(a *spec.App, v *yaml.Node) error { return typeErr(v.Decode(&a.CPUWeight), "a whole number") },
+	"pids_max":     func(a *spec.App, v *yaml.Node) error { return typeErr(v.Decode(&a.PidsMax), "a whole number") },
 	"watch": func(a *spec.App, v *yaml.Node) error {
 		if v.Kind == yaml.ScalarNode && (v.Tag == "!!bool") {
 			var on bool
@@ -435,7 +455,7 @@ var unsupported = map[string]string{
 	"port": "", "append_env_to_name": "", "automation": "", "pmx": "", "windowsHide": "",
 	"kill_retry_time": "", "deep_monitoring": "",
 	"depends_on": "yet", "schedule": "yet", "max_memory": "",
-	"autostart": "yet", "disable_logs": "yet", "log": "(use out_file and error_file)",
+	"log":                        "(use out_file and error_file)",
 	"disable_source_map_support": "", "event_loop_inspector": "", "execute_command": "", "install_url": "",
 	"io": "", "name_prefix": "", "trace": "", "username": "", "v8": "", "write": "",
 }

@@ -2,6 +2,7 @@ package logs
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -19,7 +20,7 @@ func Paths(home string, app *spec.App, id int) (out, errp string) {
 
 func path(home string, app *spec.App, id int, stream, set string) string {
 	if set != "" {
-		if app.MergeLogs || app.Instances <= 1 {
+		if app.MergeLogs || app.Instances <= 1 || set == os.DevNull {
 			return set
 		}
 		ext := filepath.Ext(set)

@@ -78,6 +78,9 @@ type App struct {
 	Ready        string   `json:"ready,omitempty" yaml:"ready,omitempty"`
 	ReadyLogLine string   `json:"ready_log_line,omitempty" yaml:"ready_log_line,omitempty"`
 	ReadyTimeout Duration `json:"ready_timeout,omitempty" yaml:"ready_timeout,omitempty"`
+	// Autostart false adds the app stopped (PM2's key): `tend start NAME`
+	// starts it. nil means true.
+	Autostart *bool `json:"autostart,omitempty" yaml:"autostart,omitempty"`
 	// MaxMemoryRestart restarts an instance whose whole tree stays above
 	// it for two samples, a second apart (PM2's key and size syntax).
 	MaxMemoryRestart Size `json:"max_memory_restart,omitempty" yaml:"max_memory_restart,omitempty"`
@@ -379,6 +382,10 @@ func (a *App) Clone() *App {
 	if a.Time != nil {
 		b := *a.Time
 		c.Time = &b
+	}
+	if a.Autostart != nil {
+		b := *a.Autostart
+		c.Autostart = &b
 	}
 	if a.Profiles != nil {
 		c.Profiles = make(map[string]map[string]string, len(a.Profiles))

@@ -388,7 +388,11 @@ func (s *Supervisor) add(apps []*spec.App, replace bool, w writes) error {
 		if ok {
 			created, existed[a.Name] = old.rec.Created, true
 		}
-		recs = append(recs, spec.Record{App: a, Desired: spec.DesiredRunning, Created: created})
+		desired := spec.DesiredRunning
+		if a.Autostart != nil && !*a.Autostart {
+			desired = spec.DesiredStopped // added, to be started by name
+		}
+		recs = append(recs, spec.Record{App: a, Desired: desired, Created: created})
 	}
 	s.mu.Unlock()
 	if err := s.bind(apps); err != nil {
@@ -409,12 +413,16 @@ func (s *Supervisor) add(apps []*spec.App, replace bool, w writes) error {
 	for _, r := range recs {
 		ins := s.makeInstances(r.App)
 		if old, ok := s.apps[r.App.Name]; ok {
-			toRestart = append(toRestart, ins...)
+			if r.Desired == spec.DesiredRunning {
+				toRestart = append(toRestart, ins...)
+			}
 			toQuit = append(toQuit, old.instances...)
 			old.rec, old.instances = r, ins
 			continue
 		}
-		toStart = append(toStart, ins...)
+		if r.Desired == spec.DesiredRunning {
+			toStart = append(toStart, ins...)
+		}
 		s.apps[r.App.Name] = &app{rec: r, instances: ins}
 	}
 	s.mu.Unlock()
