@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -13,9 +14,10 @@ import (
 	"github.com/tend-pm/tend/internal/supervisor"
 )
 
-func instanceOf(name string, v supervisor.View, now time.Time) apitype.Instance {
+func instanceOf(app *spec.App, v supervisor.View, now time.Time) apitype.Instance {
+	name := app.Name
 	i := apitype.Instance{
-		Name: name, ID: name + ":" + strconv.Itoa(v.Instance), Instance: v.Instance,
+		Name: name, Namespace: app.Namespace, ID: name + ":" + strconv.Itoa(v.Instance), Instance: v.Instance,
 		Status: v.State.String(), Pid: v.Pid, UptimeMS: v.Uptime(now).Milliseconds(),
 		Restarts: v.Restarts, CPU: v.CPU, MemoryBytes: v.Usage.RSS, Processes: v.Usage.Procs,
 		Reason: v.Reason, Decision: v.Decision, LastExit: v.LastExit, Crash: v.Crash,
@@ -38,7 +40,7 @@ func (s *Server) listApps(w http.ResponseWriter, r *http.Request) error {
 	out := []apitype.Instance{}
 	for _, a := range s.Sup.List() {
 		for _, v := range a.Instances {
-			out = append(out, instanceOf(a.Record.App.Name, v, now))
+			out = append(out, instanceOf(a.Record.App, v, now))
 		}
 	}
 	return writeJSON(w, out)
@@ -58,7 +60,7 @@ func (s *Server) getApp(w http.ResponseWriter, r *http.Request) error {
 		Listening: s.Sup.Listening(a.Record.App)}
 	now := time.Now()
 	for _, v := range a.Instances {
-		i := instanceOf(app.Name, v, now)
+		i := instanceOf(app, v, now)
 		i.OutLog, i.ErrLog = s.Sup.LogPaths(app.Name, v.Instance)
 		if v.Pid != 0 {
 			if f, err := metrics.Read(v.Pid); err == nil {
@@ -92,7 +94,7 @@ func (s *Server) startApps(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		for _, in := range v.Instances {
-			out = append(out, instanceOf(a.Name, in, now))
+			out = append(out, instanceOf(v.Record.App, in, now))
 		}
 	}
 	return writeJSON(w, out)
@@ -128,20 +130,27 @@ func (s *Server) act(name string, do action) handlerFunc {
 	}
 }
 
-// touched lists the instances of target: all, an app, or app:N.
+// touched lists the instances of target: all, an app, app:N, or a
+// namespace (when no app has that name).
 func (s *Server) touched(target string) []apitype.Instance {
 	name, id, one := strings.Cut(target, ":")
 	now := time.Now()
 	out := []apitype.Instance{}
-	for _, a := range s.Sup.List() {
-		if target != "all" && a.Record.App.Name != name {
+	apps := s.Sup.List()
+	isApp := slices.ContainsFunc(apps, func(a supervisor.AppView) bool { return a.Record.App.Name == name })
+	for _, a := range apps {
+		switch {
+		case target == "all":
+		case isApp && a.Record.App.Name == name:
+		case !isApp && !one && a.Record.App.Namespace == target:
+		default:
 			continue
 		}
 		for _, v := range a.Instances {
 			if one && strconv.Itoa(v.Instance) != id {
 				continue
 			}
-			out = append(out, instanceOf(a.Record.App.Name, v, now))
+			out = append(out, instanceOf(a.Record.App, v, now))
 		}
 	}
 	return out

@@ -122,6 +122,7 @@ type ActionResult struct {
 // Instance is one row of `tend ls`.
 type Instance struct {
 	Name        string         `json:"name"`
+	Namespace   string         `json:"namespace,omitempty"`
 	ID          string         `json:"id"`
 	Instance    int            `json:"instance"`
 	Status      string         `json:"status"`

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -36,12 +37,16 @@ func printTable(ins []apitype.Instance) {
 	}
 	// The apps' own status words (IPC status, sd_notify STATUS=) get a
 	// column when any app has some.
-	says := false
+	says, spaced := false, false // (and namespaces, when any app has one)
 	for _, i := range ins {
 		says = says || i.AppStatus != ""
+		spaced = spaced || i.Namespace != ""
 	}
 	tw := tabwriter.NewWriter(Stdout, 0, 0, 2, ' ', 0)
 	head := "NAME\tID\tSTATUS\tPID\tUPTIME\tRESTARTS\tCPU\tMEM"
+	if spaced {
+		head = "NAME\tNAMESPACE\tID\tSTATUS\tPID\tUPTIME\tRESTARTS\tCPU\tMEM"
+	}
 	if says {
 		head += "\tAPP STATUS"
 	}
@@ -56,7 +61,11 @@ func printTable(ins []apitype.Instance) {
 				mem = bytesHuman(i.MemoryBytes)
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s", i.Name, i.ID, statusOf(i), pid, up, i.Restarts, cpu, mem)
+		name := i.Name
+		if spaced {
+			name += "\t" + cmp.Or(i.Namespace, "-")
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s", name, i.ID, statusOf(i), pid, up, i.Restarts, cpu, mem)
 		if says {
 			fmt.Fprintf(tw, "\t%s", i.AppStatus)
 		}

@@ -356,6 +356,7 @@ var fields = map[string]func(a *spec.App, v *yaml.Node) error{
 	"listen_timeout":     func(a *spec.App, v *yaml.Node) error { return text(v, &a.ReadyTimeout) },
 	"max_memory_restart": func(a *spec.App, v *yaml.Node) error { return text(v, &a.MaxMemoryRestart) },
 	// PM2's autostart: false adds the app stopped.
+	"namespace": func(a *spec.App, v *yaml.Node) error { return scalar(v, &a.Namespace) },
 	"autostart": func(a *spec.App, v *yaml.Node) error {
 		var on bool
 		err := boolean(v, &on)
@@ -450,7 +451,7 @@ var unsupported = map[string]string{
 	"source_map_support": "",
 	"log_file":           "(use out_file and error_file)",
 	"pid_file":           "", "pid": "", "vizion": "", "post_update": "",
-	"force": "", "namespace": "",
+	"force":         "",
 	"increment_var": "", "instance_var": "", "filter_env": "", "disable_trace": "", "treekill": "(tend always stops the whole tree)",
 	"port": "", "append_env_to_name": "", "automation": "", "pmx": "", "windowsHide": "",
 	"kill_retry_time": "", "deep_monitoring": "",

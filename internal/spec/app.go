@@ -78,6 +78,9 @@ type App struct {
 	Ready        string   `json:"ready,omitempty" yaml:"ready,omitempty"`
 	ReadyLogLine string   `json:"ready_log_line,omitempty" yaml:"ready_log_line,omitempty"`
 	ReadyTimeout Duration `json:"ready_timeout,omitempty" yaml:"ready_timeout,omitempty"`
+	// Namespace groups apps (PM2's key): ls shows it, and a command given
+	// a namespace acts on every app in it.
+	Namespace string `json:"namespace,omitempty" yaml:"namespace,omitempty"`
 	// Autostart false adds the app stopped (PM2's key): `tend start NAME`
 	// starts it. nil means true.
 	Autostart *bool `json:"autostart,omitempty" yaml:"autostart,omitempty"`
@@ -284,6 +287,9 @@ func (a *App) ValidateWith(lim Limits) error {
 	}
 	if a.Name == "all" {
 		bad(`name "all" is reserved: it means every app`)
+	}
+	if a.Namespace != "" && !ValidName(a.Namespace) {
+		bad("app %q: namespace %q: use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit", a.Name, a.Namespace)
 	}
 	if strings.TrimSpace(a.Script) == "" {
 		bad("app %q: script is empty: say what to run", a.Name)

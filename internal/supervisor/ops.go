@@ -88,14 +88,22 @@ func (o *opLocks) release(names []string, held []*opLock) {
 // lockTarget locks the apps that t ("all", "name" or "name:N") names
 // now; the caller resolves t again under the lock.
 func (s *Supervisor) lockTarget(t string) (unlock func()) {
-	if t != "all" {
-		name, _, _ := strings.Cut(t, ":")
-		return s.ops.lock([]string{name})
-	}
+	name, _, hasID := strings.Cut(t, ":")
 	s.mu.Lock()
-	names := make([]string, 0, len(s.apps))
-	for n := range s.apps {
-		names = append(names, n)
+	_, isApp := s.apps[name]
+	var names []string
+	switch {
+	case t != "all" && (isApp || hasID):
+		names = []string{name}
+	default: // all, or a namespace (or a name to be refused as unknown)
+		for n, a := range s.apps {
+			if t == "all" || a.rec.App.Namespace == t {
+				names = append(names, n)
+			}
+		}
+		if len(names) == 0 {
+			names = []string{name}
+		}
 	}
 	s.mu.Unlock()
 	return s.ops.lock(names)

@@ -488,6 +488,18 @@ func (s *Supervisor) resolveLocked(t string) ([]target, error) {
 	}
 	name, idText, hasID := strings.Cut(t, ":")
 	a, ok := s.apps[name]
+	if !ok && !hasID {
+		// PM2's namespace: every app in it (an app's own name wins).
+		var out []target
+		for _, a := range s.sortedApps() {
+			if a.rec.App.Namespace == t {
+				out = append(out, target{a, a.instances})
+			}
+		}
+		if len(out) > 0 {
+			return out, nil
+		}
+	}
 	if !ok {
 		return nil, fmt.Errorf("%w %q; `tend ls` lists the apps", ErrUnknownApp, t)
 	}
