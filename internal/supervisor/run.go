@@ -229,7 +229,6 @@ func (r *run) release() proc.Status {
 		}
 	}
 	r.in.sup.unregister(r)
-	r.stopWatches()
 	r.closeProbeSockets()
 	if r.watcher != nil {
 		r.watcher.Close()
