@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -35,18 +36,21 @@ func TestMain(m *testing.M) {
 }
 
 // cgroupsWork says whether this host has a writable cgroup v2, as the
-// daemon will find it.
-var cgroupsWork = func() bool {
+// daemon will find it. It and goEnv are asked for on first use, in the
+// test process: this binary is also every script's `tend`, and work done
+// at its start is paid by every command of every script (go env, run
+// three times there, cost each command about a second under -race).
+var cgroupsWork = sync.OnceValue(func() bool {
 	r, err := cgroup.Open("tend-test-probe")
 	if err != nil {
 		return false
 	}
 	os.Remove(r.Dir)
 	return true
-}()
+})
 
 // goEnv is the go command's cache locations, for scripts that build.
-var goEnv = func() map[string]string {
+var goEnv = sync.OnceValue(func() map[string]string {
 	out := map[string]string{}
 	for _, k := range []string{"GOCACHE", "GOMODCACHE", "GOPATH"} {
 		if v, err := exec.Command("go", "env", k).Output(); err == nil {
@@ -54,7 +58,7 @@ var goEnv = func() map[string]string {
 		}
 	}
 	return out
-}()
+})
 
 func TestScripts(t *testing.T) {
 	testscript.Run(t, scriptParams(t, "testdata/script", nil))
@@ -85,13 +89,17 @@ func scriptParams(t *testing.T, dir string, env map[string]string) testscript.Pa
 			}
 			home := filepath.Join(e.WorkDir, "home")
 			e.Setenv("TEND_HOME", home)
+			// Every tend of a script is this binary: built with -race, each
+			// run would sleep a second at exit (the race runtime's
+			// atexit_sleep_ms), which is most of a CLI call's time there.
+			e.Setenv("GORACE", strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
 			repo, err := filepath.Abs("../..")
 			if err != nil {
 				return err
 			}
 			e.Setenv("REPO", repo)
 			// Scripts that build an example share the caller's Go caches.
-			for k, v := range goEnv {
+			for k, v := range goEnv() {
 				e.Setenv(k, v)
 			}
 			e.Defer(func() {
@@ -132,7 +140,7 @@ func scriptParams(t *testing.T, dir string, env map[string]string) testscript.Pa
 				return err == nil, nil
 			case "cgroups":
 				// Whether the daemons of this run give each run a cgroup.
-				return env["TEND_CGROUPS"] != "off" && cgroupsWork, nil
+				return env["TEND_CGROUPS"] != "off" && cgroupsWork(), nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
@@ -273,7 +281,7 @@ func noZombie(ts *testscript.TestScript, neg bool, args []string) {
 
 func scriptEnv(ts *testscript.TestScript) []string {
 	var env []string
-	for _, k := range []string{"PATH", "HOME", "TEND_HOME", "WORK", "TMPDIR", "TEND_TEST_BUILD"} {
+	for _, k := range []string{"PATH", "HOME", "TEND_HOME", "WORK", "TMPDIR", "TEND_TEST_BUILD", "GORACE"} {
 		env = append(env, k+"="+ts.Getenv(k))
 	}
 	return env
