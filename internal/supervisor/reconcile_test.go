@@ -137,6 +137,7 @@ func TestStopEndsWhenTheExitIsLost(t *testing.T) {
 	s, st := newSup(t)
 	a := helperApp("stubborn", "ignoreterm")
 	a.KillTimeout = spec.Duration(200 * time.Millisecond)
+	a.Ready, a.ReadyLogLine = spec.ReadyLog, "^ready$" // once SIGTERM is ignored
 	if err := s.Add([]*spec.App{a}, false); err != nil {
 		t.Fatal(err)
 	}

@@ -122,6 +122,10 @@ func TestStopKillsAtKillTimeout(t *testing.T) {
 	s, _ := newSup(t)
 	a := helperApp("stubborn", "ignoreterm")
 	a.KillTimeout = spec.Duration(300 * time.Millisecond)
+	// Online once it says it ignores SIGTERM: at min_uptime (50ms) a
+	// race-built helper under load may not have got there yet, and the
+	// SIGTERM would end it (a full run failed so: exit by SIGTERM).
+	a.Ready, a.ReadyLogLine = spec.ReadyLog, "^ready$"
 	if err := s.Add([]*spec.App{a}, false); err != nil {
 		t.Fatal(err)
 	}
