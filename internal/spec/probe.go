@@ -157,7 +157,14 @@ func (p *Probe) check(app, key string) []error {
 
 // expandStandIn replaces each ${VAR} with a number, so a template can be
 // checked before the environment it is filled from exists.
-func expandStandIn(s string) string {
+func expandStandIn(s string) string { return ExpandBraces(s, func(string) string { return "1" }) }
+
+// ExpandBraces replaces each ${VAR} in s with value(VAR). A bare $VAR is
+// left alone: a URL or a shell line may hold one.
+func ExpandBraces(s string, value func(name string) string) string {
+	if !strings.Contains(s, "${") {
+		return s
+	}
 	var b strings.Builder
 	for {
 		i := strings.Index(s, "${")
@@ -169,7 +176,7 @@ func expandStandIn(s string) string {
 			break
 		}
 		b.WriteString(s[:i])
-		b.WriteString("1")
+		b.WriteString(value(s[i+2 : i+j]))
 		s = s[i+j+1:]
 	}
 	b.WriteString(s)

@@ -440,9 +440,9 @@ func (in *instance) settle() {
 		for _, w := range in.afterStop {
 			w <- err
 		}
-		in.afterStop, in.again = nil, false
+		in.afterStop = nil
 	}
-	in.again = false
+	in.again = false // done, or a quit ended the trigger's restart
 }
 
 // afterRun records an unexpected end (of a run, released by now, or of a

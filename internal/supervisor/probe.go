@@ -133,25 +133,9 @@ func expandProbe(p *spec.Probe, env []string) *spec.Probe {
 	return c
 }
 
-// expandBraces replaces ${VAR} (not $VAR: a URL or a shell line may hold
-// a bare $) with VAR's value in env, or "".
+// expandBraces fills ${VAR} in s from env.
 func expandBraces(s string, env []string) string {
-	if !strings.Contains(s, "${") {
-		return s
-	}
-	var b strings.Builder
-	for {
-		i := strings.Index(s, "${")
-		j := strings.IndexByte(s[max(i, 0):], '}')
-		if i < 0 || j < 0 {
-			break
-		}
-		b.WriteString(s[:i])
-		b.WriteString(getEnv(env, s[i+2:i+j]))
-		s = s[i+j+1:]
-	}
-	b.WriteString(s)
-	return b.String()
+	return spec.ExpandBraces(s, func(k string) string { return getEnv(env, k) })
 }
 
 // startProbes starts a goroutine per probe of r; they end when r's
