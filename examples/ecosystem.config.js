@@ -6,6 +6,7 @@ module.exports = {
       name: 'web',
       script: 'web.js',
       instances: 2,
+      exec_mode: 'cluster', // both instances on one port, which tend binds once
       env: { PORT: 3001, GREETING: 'hello' },
       env_production: { GREETING: 'hello from production' },
       kill_timeout: 3000,

@@ -139,6 +139,14 @@ func pids(ts *testscript.TestScript, neg bool, args []string) {
 // With -once instead of MIN, CMD runs once (an apply that changes the
 // app) and must finish inside wrk's run. stdout is CMD's last output,
 // then wrk's report (for wrkclean); stderr is CMD's.
+//
+// One underload runs at a time in the whole suite: two wrk runs of 50
+// connections beside each other on a 2-core machine, with the servers and
+// race-built daemons, starved each other until answers took over wrk's 2s
+// (a clean-clone CI run: 39 timeouts in a Node reload, 1 in an apply, at
+// the same moment in two scripts). And wrk waits 5s for an answer unless
+// told: a request answered late on a starved machine is not downtime; a
+// refused, reset or unanswered one is.
 func underload(ts *testscript.TestScript, neg bool, args []string) {
 	dash := slices.Index(args, "--")
 	if len(args) < 4 || dash < 2 || dash == len(args)-1 {
@@ -153,6 +161,15 @@ func underload(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	wrkArgs, cmdArgs := slices.Clone(args[1:dash]), args[dash+1:]
 	stretchDuration(wrkArgs)
+	if !slices.ContainsFunc(wrkArgs, func(a string) bool { return strings.HasPrefix(a, "--timeout") }) {
+		wrkArgs = slices.Insert(wrkArgs, 1, "--timeout", "5s")
+	}
+	waitStart := time.Now()
+	loadMu.Lock()
+	defer loadMu.Unlock()
+	if waited := time.Since(waitStart); waited > 100*time.Millisecond {
+		ts.Logf("underload: waited %s for another script's load to end", waited.Round(time.Millisecond))
+	}
 	wrkPath, err := lookPath(ts, wrkArgs[0])
 	ts.Check(err)
 	cmdPath, err := lookPath(ts, cmdArgs[0])
@@ -257,6 +274,9 @@ const underloadTail = 300 * time.Millisecond
 // detector: there every process of the test (the daemon, the exec shim,
 // the helpers) is the race-built test binary, and a reload that takes
 // 0.7s takes about 4s. The count of reloads asked for stays the same.
+// loadMu is held by an underload for its whole run (see underload).
+var loadMu sync.Mutex
+
 func stretchDuration(wrkArgs []string) {
 	if !raceOn {
 		return

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -98,6 +99,10 @@ func scriptParams(t *testing.T, dir string, env map[string]string) testscript.Pa
 				return err
 			}
 			e.Setenv("REPO", repo)
+			// npm packages the scripts use (Express), installed by .ci/run.
+			if p := os.Getenv("TEND_TEST_NODE_PATH"); p != "" {
+				e.Setenv("NODE_PATH", p)
+			}
 			// Scripts that build an example share the caller's Go caches.
 			for k, v := range goEnv() {
 				e.Setenv(k, v)
@@ -105,6 +110,11 @@ func scriptParams(t *testing.T, dir string, env map[string]string) testscript.Pa
 			e.Defer(func() {
 				if f, ok := e.T().(interface{ Failed() bool }); ok && f.Failed() {
 					logDaemonReport(e.T(), home)
+				}
+				// A dashboard a script left in tmux (monit.txtar) goes
+				// first: it could hold the daemon's socket busy.
+				if sock := filepath.Join(e.WorkDir, "tmux.sock"); fileExists(sock) {
+					exec.Command("tmux", "-S", sock, "kill-server").Run()
 				}
 				stopDaemon(t, home)
 			})
@@ -138,6 +148,16 @@ func scriptParams(t *testing.T, dir string, env map[string]string) testscript.Pa
 			case "user:tendtest":
 				_, err := user.Lookup("tendtest")
 				return err == nil, nil
+			case "express": // Express from npm, where TEND_TEST_NODE_PATH says
+				p := os.Getenv("TEND_TEST_NODE_PATH")
+				ok := p != "" && exec.Command("env", "NODE_PATH="+p, "node", "-e", "require.resolve('express')").Run() == nil
+				if !ok && os.Getenv("CI") != "" {
+					return false, errors.New("express is not installed where TEND_TEST_NODE_PATH says: .ci/run installs it")
+				}
+				return ok, nil
+			case "systemd": // systemd is the init (sd_booted)
+				fi, err := os.Stat("/run/systemd/system")
+				return err == nil && fi.IsDir(), nil
 			case "cgroups":
 				// Whether the daemons of this run give each run a cgroup.
 				return env["TEND_CGROUPS"] != "off" && cgroupsWork(), nil
@@ -516,3 +536,5 @@ func ticks(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("%d ticks, want at least %d", n, least)
 	}
 }
+
+func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }

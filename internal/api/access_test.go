@@ -12,16 +12,17 @@ import (
 	"github.com/tend-pm/tend/internal/supervisor"
 )
 
-// TestReadOnlyHandler: the handler a TCP listener will serve is made from
-// the same route table: the read routes, to a client with the token,
-// secrets masked even when asked for; every other route refused there.
-func TestReadOnlyHandler(t *testing.T) {
+// TestTCPHandler: the handler a TCP listener serves is made from the
+// same route table: the read and operate routes, to a client with the
+// token (401 without), secrets masked even when asked for; the owner's
+// routes refused there.
+func TestTCPHandler(t *testing.T) {
 	sup, st, dir := newSupervisor(t)
 	app := &spec.App{Name: "db", Script: "sleep", Args: []string{"600"}, Env: map[string]string{"DATABASE_URL": "postgres://u:hunter2@db/x"}}
 	if err := sup.Add([]*spec.App{app}, false); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer((&Server{Sup: sup, Store: st, Home: dir, Log: slog.New(slog.DiscardHandler)}).ReadOnlyHandler("s3cret"))
+	srv := httptest.NewServer((&Server{Sup: sup, Store: st, Home: dir, Log: slog.New(slog.DiscardHandler)}).TCPHandler("s3cret", newWebSessions()))
 	defer srv.Close()
 	call := func(method, path, token string) (int, string) {
 		req, _ := http.NewRequest(method, srv.URL+path, nil)
@@ -42,10 +43,13 @@ func TestReadOnlyHandler(t *testing.T) {
 		has, lacks          string
 	}{
 		{"GET", "/v1/apps", "s3cret", 200, `"name":"db"`, ""},
-		{"GET", "/v1/apps", "", 403, "needs its token", "db"},
-		{"GET", "/v1/apps", "wrong", 403, "needs its token", "db"},
+		{"GET", "/v1/apps", "", 401, "needs its token", "db"},
+		{"GET", "/v1/apps", "wrong", 401, "needs its token", "db"},
+		{"GET", "/v1/nothing-here", "", 401, "needs its token", ""},
 		{"GET", "/v1/apps/db?secrets=1", "s3cret", 200, "postgres://u:*****@db/x", "hunter2"},
-		{"POST", "/v1/apps/db/stop", "s3cret", 403, "local socket only", ""},
+		{"POST", "/v1/apps/db/restart", "", 401, "needs its token", ""},
+		{"POST", "/v1/apps/db/restart", "s3cret", 200, `"instances"`, ""},
+		{"POST", "/v1/apps/db/scale", "s3cret", 403, "local socket only", ""},
 		{"DELETE", "/v1/apps/db", "s3cret", 403, "local socket only", ""},
 		{"GET", "/v1/specs?secrets=1", "s3cret", 403, "local socket only", "hunter2"},
 		{"POST", "/v1/daemon/stop", "s3cret", 403, "local socket only", ""},
@@ -56,6 +60,6 @@ func TestReadOnlyHandler(t *testing.T) {
 		}
 	}
 	if v, _ := sup.Get("db"); v.Instances[0].State != supervisor.Online && v.Instances[0].State != supervisor.Starting {
-		t.Errorf("db is %s after the refused stop", v.Instances[0].State)
+		t.Errorf("db is %s after a restart and refused changes", v.Instances[0].State)
 	}
 }

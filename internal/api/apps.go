@@ -22,7 +22,7 @@ func instanceOf(app *spec.App, v supervisor.View, now time.Time) apitype.Instanc
 		Restarts: v.Restarts, CPU: v.CPU, MemoryBytes: v.Usage.RSS, Processes: v.Usage.Procs,
 		Reason: v.Reason, Decision: v.Decision, LastExit: v.LastExit, Crash: v.Crash,
 		LostLines: v.LostLogs, AppStatus: v.Status, ReadyBy: v.ReadyBy, HeldBy: v.HeldBy,
-		NotReady: v.NotReady, Probes: v.Probes, Limits: v.Limits,
+		NotReady: v.NotReady, Probes: v.Probes, Limits: v.Limits, WaitingFor: v.WaitingFor,
 	}
 	if !v.NextCron.IsZero() {
 		t := v.NextCron
@@ -32,18 +32,75 @@ func instanceOf(app *spec.App, v supervisor.View, now time.Time) apitype.Instanc
 		t := v.NextTry
 		i.NextTry = &t
 	}
+	if !v.NextRun.IsZero() {
+		t := v.NextRun
+		i.NextRun = &t
+	}
+	i.LastRun = v.LastRun
+	i.CPUSecondsTotal = v.CPUTotal.Seconds()
+	i.RestartsBy = v.RestartsBy
+	i.LogLines, i.IPCMessages = v.LogLines, [2]int64{v.IPCIn, v.IPCOut}
+	if u := v.Usage; v.Pid != 0 && u.Procs > 0 {
+		i.Tree = &apitype.Tree{
+			Processes: u.Procs, Threads: u.Threads, FDs: u.FDs, RSS: u.RSS, PeakRSS: v.PeakRSS,
+			CPUUser: u.User.Seconds(), CPUSystem: u.System.Seconds(), CPUPercent: v.CPU,
+		}
+	}
 	return i
 }
 
+// getHistory is the last seconds of each instance of ?app=NAME, or of
+// every app (?seconds=N, at most an hour, the default).
+func (s *Server) getHistory(w http.ResponseWriter, r *http.Request) error {
+	secs := metrics.SeriesSpan
+	if q := r.URL.Query().Get("seconds"); q != "" {
+		n, err := strconv.Atoi(q)
+		if err != nil || n < 1 || n > metrics.SeriesSpan {
+			return badRequest("history: seconds=%q: want a whole number from 1 to %d (an hour)", q, metrics.SeriesSpan)
+		}
+		secs = n
+	}
+	hs, err := s.Sup.UsageHistory(r.URL.Query().Get("app"), secs, time.Now())
+	if err != nil {
+		return err
+	}
+	out := make([]apitype.History, 0, len(hs))
+	for _, h := range hs {
+		a := apitype.History{App: h.App, Instance: h.Instance, Start: time.Unix(h.Start, 0).UTC(), StepS: 1,
+			CPU: make([]*float64, len(h.Samples)), RSS: make([]*uint64, len(h.Samples)), FDs: make([]*int, len(h.Samples)),
+			RingBytes: h.Bytes}
+		for k, smp := range h.Samples {
+			if smp.OK() {
+				c, m, f := smp.CPU(), smp.RSS(), smp.FDs()
+				a.CPU[k], a.RSS[k], a.FDs[k] = &c, &m, &f
+			}
+		}
+		out = append(out, a)
+	}
+	return writeJSON(w, out)
+}
+
 func (s *Server) listApps(w http.ResponseWriter, r *http.Request) error {
+	return writeJSON(w, s.instances())
+}
+
+// instances is every instance as ls and the dashboard show it, with its
+// app's pool counts.
+func (s *Server) instances() []apitype.Instance {
 	now := time.Now()
 	out := []apitype.Instance{}
 	for _, a := range s.Sup.List() {
+		var ps *apitype.PoolStats
+		if st, ok := s.Sup.PoolStats(a.Record.App.Name); ok {
+			ps = poolStatsOf(st)
+		}
 		for _, v := range a.Instances {
-			out = append(out, instanceOf(a.Record.App, v, now))
+			i := instanceOf(a.Record.App, v, now)
+			i.Pool = ps
+			out = append(out, i)
 		}
 	}
-	return writeJSON(w, out)
+	return out
 }
 
 func (s *Server) getApp(w http.ResponseWriter, r *http.Request) error {
@@ -57,7 +114,10 @@ func (s *Server) getApp(w http.ResponseWriter, r *http.Request) error {
 		app = app.Masked()
 	}
 	out := apitype.App{Name: app.Name, Desired: string(a.Record.Desired), Spec: app, Argv: a.Record.App.Argv(),
-		Listening: s.Sup.Listening(a.Record.App)}
+		Listening: s.Sup.Listening(a.Record.App), Runs: a.Runs}
+	if st, ok := s.Sup.PoolStats(name); ok {
+		out.Pool = poolStatsOf(st)
+	}
 	now := time.Now()
 	for _, v := range a.Instances {
 		i := instanceOf(app, v, now)
@@ -158,6 +218,10 @@ func (s *Server) touched(target string) []apitype.Instance {
 
 func (s *Server) startApp(t string, _ apitype.ActionRequest) ([]string, error) {
 	return nil, s.Sup.StartExisting(t)
+}
+
+func (s *Server) runNow(t string, _ apitype.ActionRequest) ([]string, error) {
+	return nil, s.Sup.RunNow(t)
 }
 
 func (s *Server) stopApp(t string, _ apitype.ActionRequest) ([]string, error) {

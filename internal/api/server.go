@@ -12,6 +12,7 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tend-pm/tend/internal/apitype"
@@ -34,6 +35,20 @@ type Server struct {
 	Stopping <-chan struct{}
 	// Limits of one client; zero fields take DefaultLimits.
 	Limits Limits
+
+	tcp      tcpServer // what tend serve opened
+	promOnce sync.Once
+	prom     *promRegistry
+}
+
+// promMetrics is the daemon's Prometheus registry, made on first use.
+func (s *Server) promMetrics() *promRegistry {
+	s.promOnce.Do(func() { s.prom = newPromRegistry(s.Sup) })
+	return s.prom
+}
+
+func tokenEqual(got, token string) bool {
+	return token != "" && subtle.ConstantTimeCompare([]byte(got), []byte(token)) == 1
 }
 
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
@@ -45,8 +60,12 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 type access int
 
 const (
-	ownerOnly access = iota // changes something, or shows secrets
+	ownerOnly access = iota // changes what is stored, or shows secrets: the local socket only
 	readOnly                // reads; secrets always masked off the local socket
+	// operate starts, stops, restarts and reloads what is there: on the
+	// TCP listener too, with the token, or from the dashboard's session
+	// with its CSRF token and the listener's own Origin.
+	operate
 )
 
 type route struct {
@@ -62,14 +81,16 @@ func (s *Server) routes() []route {
 		{"GET /v1/apps", readOnly, s.listApps},
 		{"POST /v1/apps", ownerOnly, s.startApps},
 		{"GET /v1/apps/{name}", readOnly, s.getApp},
+
 		{"DELETE /v1/apps/{target}", ownerOnly, s.deleteApp},
-		{"POST /v1/apps/{target}/start", ownerOnly, s.act("start", s.startApp)},
-		{"POST /v1/apps/{target}/stop", ownerOnly, s.act("stop", s.stopApp)},
-		{"POST /v1/apps/{target}/restart", ownerOnly, s.act("restart", s.restartApp)},
-		{"POST /v1/apps/{target}/reload", ownerOnly, s.act("reload", s.reloadApp)},
+		{"POST /v1/apps/{target}/start", operate, s.act("start", s.startApp)},
+		{"POST /v1/apps/{target}/stop", operate, s.act("stop", s.stopApp)},
+		{"POST /v1/apps/{target}/restart", operate, s.act("restart", s.restartApp)},
+		{"POST /v1/apps/{target}/reload", operate, s.act("reload", s.reloadApp)},
 		{"POST /v1/apps/{target}/scale", ownerOnly, s.act("scale", s.scaleApp)},
 		{"POST /v1/apps/{target}/send", ownerOnly, s.act("send", s.sendApp)},
 		{"POST /v1/apps/{target}/signal", ownerOnly, s.act("signal", s.signalApp)},
+		{"POST /v1/apps/{target}/run", ownerOnly, s.act("run-now", s.runNow)},
 		{"POST /v1/apps/{target}/{action}", ownerOnly, noAction},
 		{"GET /v1/specs", ownerOnly, s.getSpecs},
 		{"POST /v1/apply", ownerOnly, s.apply},
@@ -77,7 +98,15 @@ func (s *Server) routes() []route {
 		{"DELETE /v1/logs", ownerOnly, s.flushLogs},
 		{"POST /v1/logs/reopen", ownerOnly, s.reopenLogs},
 		{"GET /v1/events", readOnly, s.getEvents},
+		{"GET /v1/history", readOnly, s.getHistory},
+		{"GET /v1/pools/{name}", readOnly, s.getPool},
+		{"POST /v1/pools/{name}/tasks", ownerOnly, s.postTask},
+		{streamRoute, ownerOnly, s.streamTasks},
+		{"GET /v1/pools/{name}/tasks", ownerOnly, s.getTasks},
+		{"GET /v1/pools/{name}/tasks/{id}", ownerOnly, s.getTask},
 		{"POST /v1/daemon/stop", ownerOnly, s.stopDaemon},
+		{"GET /v1/serve", ownerOnly, s.getServe},
+		{"POST /v1/serve", ownerOnly, s.postServe},
 	}
 }
 
@@ -97,22 +126,36 @@ func (s *Server) Handler() http.Handler {
 	return mux
 }
 
-// ReadOnlyHandler returns the API for a TCP listener: the read routes
-// only, each to a client that sends token as "Authorization: Bearer",
-// with secrets masked whatever the query says. The other routes answer
+// TCPHandler returns the API for a TCP listener, by the route table's
+// access column: the read routes, and the operate routes (start, stop,
+// restart, reload), to a client that sends token as "Authorization:
+// Bearer" or holds a dashboard session (an operate route then also needs
+// the session's CSRF token and the listener's own Origin); secrets masked
+// whatever the query says. Without either, 401. The owner's routes answer
 // 403 there, so a client learns they exist but not here.
-func (s *Server) ReadOnlyHandler(token string) http.Handler {
-	check := func(r *http.Request) error {
-		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || token == "" || subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
-			return errors.New("this listener needs its token: Authorization: Bearer <token>")
+func (s *Server) TCPHandler(token string, web *webSessions) http.Handler {
+	check := func(access access) func(r *http.Request) error {
+		return func(r *http.Request) error {
+			if hasToken(r, token) {
+				return nil
+			}
+			sess, ok := web.of(r)
+			if !ok {
+				return &apiError{http.StatusUnauthorized, apitype.CodeUnauthorized,
+					"this listener needs its token: Authorization: Bearer <token> (tend serve prints it), or a dashboard login"}
+			}
+			if access == operate {
+				if err := sess.sameSite(r); err != nil {
+					return err
+				}
+			}
+			return nil
 		}
-		return nil
 	}
 	mux := http.NewServeMux()
 	for _, rt := range s.routes() {
 		h := rt.h
-		if rt.access != readOnly {
+		if rt.access == ownerOnly {
 			h = func(w http.ResponseWriter, r *http.Request) error {
 				return &apiError{http.StatusForbidden, apitype.CodeForbidden,
 					fmt.Sprintf("%s is served on the local socket only", r.Pattern)}
@@ -123,9 +166,9 @@ func (s *Server) ReadOnlyHandler(token string) http.Handler {
 			q.Del("secrets")
 			r.URL.RawQuery = q.Encode()
 			return h(w, r)
-		}, check))
+		}, check(rt.access)))
 	}
-	mux.Handle("/", s.wrap(notFound, check))
+	mux.Handle("/v1/", s.wrap(notFound, check(readOnly)))
 	return mux
 }
 
@@ -178,13 +221,22 @@ func (s *Server) wrap(h handlerFunc, allowed func(*http.Request) error) http.Han
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set(apitype.HeaderBuild, buildinfo.Build())
 		if err := allowed(r); err != nil {
-			s.writeError(w, &apiError{http.StatusForbidden, apitype.CodeForbidden, err.Error()})
+			if _, ok := errors.AsType[*apiError](err); !ok {
+				err = &apiError{http.StatusForbidden, apitype.CodeForbidden, err.Error()}
+			}
+			s.writeError(w, err)
 			return
 		}
 		defer s.recovered(w, r)
-		if err := readBody(w, r, s.Limits.orDefault()); err != nil {
-			s.writeError(w, err)
-			return
+		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
+		w = sw
+		begin := time.Now()
+		defer func() { s.promMetrics().observe(r.Pattern, sw.code, time.Since(begin)) }()
+		if r.Pattern != streamRoute {
+			if err := readBody(w, r, s.Limits.orDefault()); err != nil {
+				s.writeError(w, err)
+				return
+			}
 		}
 		if err := h(w, r); err != nil {
 			s.writeError(w, err)
@@ -260,3 +312,23 @@ func (s *Server) getSpecs(w http.ResponseWriter, r *http.Request) error {
 	}
 	return writeJSON(w, out)
 }
+
+// statusWriter remembers the status a handler wrote, for the request
+// timer; Flush and Unwrap keep streams streaming.
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.code = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

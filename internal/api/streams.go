@@ -223,7 +223,13 @@ func (s *Server) getEvents(w http.ResponseWriter, r *http.Request) error {
 		defer stop()
 		feed = c
 	}
-	past, err := s.Store.Events(app, n)
+	var since time.Time
+	if v := q.Get("since"); v != "" {
+		if since, err = time.Parse(time.RFC3339Nano, v); err != nil {
+			return badRequest("since=%q: want an RFC 3339 time", v)
+		}
+	}
+	past, err := s.Store.EventsSince(app, n, since)
 	if err != nil {
 		return err
 	}

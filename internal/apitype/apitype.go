@@ -5,6 +5,10 @@ package apitype
 
 import (
 	"encoding/json"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tend-pm/tend/internal/spec"
@@ -23,10 +27,16 @@ const (
 	CodeInvalid      = "invalid"
 	CodeBadRequest   = "bad-request"
 	CodeForbidden    = "forbidden"
+	CodeUnauthorized = "unauthorized"
 	CodeNotFound     = "not-found"
 	CodeInternal     = "internal"
 	CodeConflict     = "conflict"
 	CodeShuttingDown = "shutting-down"
+	// CodeQueueFull is a task refused by a full pool queue (429).
+	CodeQueueFull = "queue-full"
+	// CodeUnavailable is a task refused for want of a worker, or by a
+	// stopped pool (503).
+	CodeUnavailable = "unavailable"
 )
 
 // Error is the body of every failed response: {"error":{...}}.
@@ -121,6 +131,9 @@ type ActionResult struct {
 
 // Instance is one row of `tend ls`.
 type Instance struct {
+	// Pool is the task pool of the instance's app, when it has one (the
+	// same for each of its instances).
+	Pool        *PoolStats     `json:"pool,omitempty"`
 	Name        string         `json:"name"`
 	Namespace   string         `json:"namespace,omitempty"`
 	ID          string         `json:"id"`
@@ -144,15 +157,84 @@ type Instance struct {
 	// group and /proc" where no cgroup could be made.
 	HeldBy string `json:"held_by,omitempty"`
 	// NotReady marks an online instance that fails its readiness probe.
-	NotReady bool               `json:"not_ready,omitempty"`
-	Probes   []spec.ProbeStatus `json:"probes,omitempty"`
+	NotReady bool `json:"not_ready,omitempty"`
+	// Tree is the current run's whole process tree, as last measured
+	// (each second); nil between runs.
+	Tree *Tree `json:"tree,omitempty"`
+	// CPUSecondsTotal is the CPU time of all the instance's runs, their
+	// whole trees, ended processes included.
+	CPUSecondsTotal float64 `json:"cpu_seconds_total"`
+	// LogLines are the output lines read from the instance's stdout and
+	// stderr, IPCMessages the messages on its channel from the app and
+	// to it (tend send); over all its runs.
+	LogLines    [2]int64 `json:"log_lines"`    // [stdout, stderr]
+	IPCMessages [2]int64 `json:"ipc_messages"` // [in, out]
+	// RestartsBy counts Restarts by reason: exit, health, watchdog,
+	// not_ready, oom, cron, memory, watch.
+	RestartsBy map[string]int `json:"restarts_by_reason,omitempty"`
+	// WaitingFor, while it waits for its dependencies, says for what:
+	// "waiting for db (ready)", and why that will not come by itself
+	// when it will not ("…: db is errored: …").
+	WaitingFor string             `json:"waiting_for,omitempty"`
+	Probes     []spec.ProbeStatus `json:"probes,omitempty"`
 	// Limits are the run's kernel-enforced limits with their use.
 	Limits string `json:"limits,omitempty"`
+	// NextRun and LastRun, for a job: its schedule's next time (none
+	// while it is stopped) and this instance's last run.
+	NextRun *time.Time   `json:"next_run,omitempty"`
+	LastRun *spec.JobRun `json:"last_run,omitempty"`
 	// NextCron is cron_restart's next time, for a running instance.
 	NextCron *time.Time         `json:"next_cron_restart,omitempty"`
 	Process  *spec.ProcessFacts `json:"process,omitempty"`
 	OutLog   string             `json:"out_log,omitempty"`
 	ErrLog   string             `json:"err_log,omitempty"`
+}
+
+// RestartsText is the restart count with its reasons, as show and monit
+// print it: "5 (exit 3, health 2)".
+func (i Instance) RestartsText() string {
+	if len(i.RestartsBy) == 0 {
+		return strconv.Itoa(i.Restarts)
+	}
+	parts := make([]string, 0, len(i.RestartsBy))
+	for _, k := range slices.Sorted(maps.Keys(i.RestartsBy)) {
+		parts = append(parts, k+" "+strconv.Itoa(i.RestartsBy[k]))
+	}
+	return strconv.Itoa(i.Restarts) + " (" + strings.Join(parts, ", ") + ")"
+}
+
+// Tree is a run's whole process tree: every process of its cgroup (or
+// of its process group and descendants where there is none).
+type Tree struct {
+	Processes int    `json:"processes"`
+	Threads   int    `json:"threads"`
+	FDs       int    `json:"open_fds"`
+	RSS       uint64 `json:"rss_bytes"`
+	// PeakRSS is the highest RSS of the run, from the samples each second.
+	PeakRSS uint64 `json:"peak_rss_bytes"`
+	// CPUUser and CPUSystem are the run's CPU time in seconds, its ended
+	// processes included: from the cgroup where there is one, else the
+	// live members' own and their reaped children's, and what the
+	// daemon's reaper saw of the rest.
+	CPUUser    float64 `json:"cpu_user_seconds"`
+	CPUSystem  float64 `json:"cpu_system_seconds"`
+	CPUPercent float64 `json:"cpu_percent"` // of one core, over the last second
+}
+
+// History is GET /v1/history (?app=NAME): an instance's usage, a sample
+// a second, oldest first; null where a second was not measured (the
+// instance was not running).
+type History struct {
+	App      string     `json:"app"`
+	Instance int        `json:"instance"`
+	Start    time.Time  `json:"start"` // the first sample's second
+	StepS    int        `json:"step_seconds"`
+	CPU      []*float64 `json:"cpu_percent"`
+	RSS      []*uint64  `json:"rss_bytes"`
+	FDs      []*int     `json:"open_fds"`
+	// RingBytes is what the instance's history takes in the daemon now
+	// (at most an hour of 8-byte samples).
+	RingBytes int `json:"ring_bytes"`
 }
 
 // App is GET /v1/apps/{name}: `tend show`.
@@ -165,6 +247,49 @@ type App struct {
 	// Listening are the addresses the app's sockets are bound to: the
 	// kernel's port for a declared port 0.
 	Listening []string `json:"listening,omitempty"`
+	// Runs is a job's history, the last 20 runs (and skipped times),
+	// oldest first.
+	Runs []spec.JobRun `json:"runs,omitempty"`
+	// Pool is the app's task pool, when it has one.
+	Pool *PoolStats `json:"pool,omitempty"`
+}
+
+// PoolStats are a task pool's counts: tend ls, show, /metrics.
+type PoolStats struct {
+	Queued    int   `json:"queued"`
+	InFlight  int   `json:"in_flight"`
+	Workers   int   `json:"workers"` // online and taking tasks
+	QueueMax  int   `json:"queue_max"`
+	Submitted int64 `json:"submitted"`
+	Done      int64 `json:"done"`
+	Failed    int64 `json:"failed"`
+	Lost      int64 `json:"lost"`
+	Retried   int64 `json:"retried"`
+	// Throughput is tasks ended a second over the last 10 s.
+	Throughput float64 `json:"throughput"`
+	// LatencyP50 and LatencyP99 are of the last 1,024 tasks, submit to
+	// end, in seconds.
+	LatencyP50 float64 `json:"latency_p50"`
+	LatencyP99 float64 `json:"latency_p99"`
+}
+
+// Task is one task of a pool: POST /v1/pools/NAME/tasks, tend task.
+type Task struct {
+	ID       string          `json:"id"`
+	Pool     string          `json:"pool"`
+	Status   string          `json:"status"` // queued, running, done, failed, lost
+	Worker   string          `json:"worker,omitempty"`
+	Queued   time.Time       `json:"queued,omitzero"`
+	Started  time.Time       `json:"started,omitzero"`
+	Ended    time.Time       `json:"ended,omitzero"`
+	Duration float64         `json:"duration,omitempty"` // seconds, started to ended
+	Attempts int             `json:"attempts"`
+	Data     json.RawMessage `json:"data,omitempty"`
+	Result   json.RawMessage `json:"result,omitempty"`
+	Error    string          `json:"error,omitempty"`
+	// Line is the input line of a stream (tend task --stdin) the task
+	// came from, 1 the first.
+	Line int `json:"line,omitempty"`
 }
 
 // LogLine is one line of GET /v1/logs (NDJSON).
@@ -174,4 +299,23 @@ type LogLine struct {
 	Instance int       `json:"instance"`
 	Stream   string    `json:"stream"`
 	Line     string    `json:"line"`
+}
+
+// ServeRequest is POST /v1/serve: tend serve. Metrics is the address of
+// the TCP listener for /metrics and the read-only API ("" closes it).
+type ServeRequest struct {
+	Metrics string `json:"metrics"`
+}
+
+// Serving is what the TCP listener serves, after tend serve.
+type Serving struct {
+	Address string `json:"address,omitempty"` // as bound: the kernel's port for port 0
+	Metrics string `json:"metrics_url,omitempty"`
+	API     string `json:"api_url,omitempty"`
+	// Token is what a client sends as "Authorization: Bearer"; /metrics
+	// waives it on a loopback address.
+	Token     string `json:"token,omitempty"`
+	TokenFile string `json:"token_file,omitempty"`
+	Web       string `json:"web_url,omitempty"` // the dashboard, behind a login with the token
+	Loopback  bool   `json:"loopback"`
 }

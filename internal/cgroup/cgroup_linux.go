@@ -9,11 +9,14 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/tend-pm/tend/internal/reread"
 )
 
 // Root is the directory under which the groups of one daemon live.
@@ -120,6 +123,41 @@ func ownPath() (string, error) {
 type Group struct {
 	Path string
 	root *Root // nil for a group not made by New
+
+	// The files the sampler reads each second, kept open (reread).
+	mu          sync.Mutex
+	procs, cpu  *reread.File
+	filesClosed bool
+}
+
+// file returns the kept-open file name of the group, opening it at first
+// use.
+func (g *Group) file(slot **reread.File, name string) (*reread.File, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.filesClosed {
+		return nil, os.ErrClosed
+	}
+	if *slot == nil {
+		f, err := reread.Open(filepath.Join(g.Path, name))
+		if err != nil {
+			return nil, err
+		}
+		*slot = f
+	}
+	return *slot, nil
+}
+
+// closeFiles lets go of the kept-open files.
+func (g *Group) closeFiles() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, f := range []*reread.File{g.procs, g.cpu} {
+		if f != nil {
+			f.Close()
+		}
+	}
+	g.procs, g.cpu, g.filesClosed = nil, nil, true
 }
 
 // New makes the group name under r; an existing one (a run that ended
@@ -130,7 +168,7 @@ func (r *Root) New(name string) (*Group, error) {
 	if errors.Is(err, os.ErrExist) {
 		g.Kill()
 		g.waitEmpty(time.Second)
-		g.Remove()
+		os.Remove(g.Path) // not g.Remove: that closes g's files for good
 		err = os.Mkdir(g.Path, 0o755)
 	}
 	if err != nil {
@@ -147,17 +185,26 @@ func (g *Group) Open() (*os.File, error) {
 
 // Procs returns the pids in the group now.
 func (g *Group) Procs() ([]int, error) {
-	b, err := os.ReadFile(filepath.Join(g.Path, "cgroup.procs"))
+	f, err := g.file(&g.procs, "cgroup.procs")
 	if err != nil {
 		return nil, err
 	}
 	var out []int
-	for _, f := range bytes.Fields(b) {
-		if pid, err := strconv.Atoi(string(f)); err == nil {
-			out = append(out, pid)
+	err = f.Read(func(b []byte) error {
+		// One pid a line, parsed in place: this runs each second.
+		pid := 0
+		for _, c := range b {
+			switch {
+			case c >= '0' && c <= '9':
+				pid = pid*10 + int(c-'0')
+			case c == '\n':
+				out = append(out, pid)
+				pid = 0
+			}
 		}
-	}
-	return out, nil
+		return nil
+	})
+	return out, err
 }
 
 // Populated reports whether any process is left in the group.
@@ -210,21 +257,36 @@ func (g *Group) Kill() error {
 // CPU returns the CPU time the group's processes have used, ended ones
 // included.
 func (g *Group) CPU() (user, system time.Duration, err error) {
-	b, err := os.ReadFile(filepath.Join(g.Path, "cpu.stat"))
+	f, err := g.file(&g.cpu, "cpu.stat")
 	if err != nil {
 		return 0, 0, err
 	}
-	for _, line := range strings.Split(string(b), "\n") {
-		k, v, _ := strings.Cut(line, " ")
-		us, _ := strconv.ParseInt(v, 10, 64)
-		switch k {
-		case "user_usec":
-			user = time.Duration(us) * time.Microsecond
-		case "system_usec":
-			system = time.Duration(us) * time.Microsecond
+	err = f.Read(func(b []byte) error {
+		for len(b) > 0 {
+			var line []byte
+			line, b, _ = bytes.Cut(b, []byte{'\n'})
+			k, v, _ := bytes.Cut(line, []byte{' '})
+			switch string(k) { // no allocation: the compiler compares in place
+			case "user_usec":
+				user = usec(v)
+			case "system_usec":
+				system = usec(v)
+			}
 		}
+		return nil
+	})
+	return user, system, err
+}
+
+func usec(b []byte) time.Duration {
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			break
+		}
+		n = n*10 + int64(c-'0')
 	}
-	return user, system, nil
+	return time.Duration(n) * time.Microsecond
 }
 
 // Memory returns the group's memory.current, where the memory controller
@@ -249,6 +311,7 @@ var errNoMemory = errors.New("cgroup: no memory controller in this hierarchy")
 
 // Remove deletes the group; it must be empty.
 func (g *Group) Remove() error {
+	g.closeFiles()
 	if err := os.Remove(g.Path); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("remove cgroup %s: %w", g.Path, err)
 	}

@@ -106,8 +106,10 @@ The first command starts a daemon; it owns the processes and their state
 in TEND_HOME (default ~/.tend). Every app and whether it should run is
 stored there as you change it, so when the daemon starts again (the next
 tend command starts it, after a daemon stop, a crash or a reboot) each app
-comes back as it was. After a reboot nothing starts the daemon by itself:
-run any tend command, or have your init run "tend daemon run".`,
+comes back as it was. After a reboot the daemon starts by itself only
+with "tend startup" (a systemd unit, which also restarts it if it dies);
+without it, the next tend command starts it, or have your init run
+"tend daemon run".`,
 		Version:           buildinfo.Build(),
 		SilenceErrors:     true,
 		SilenceUsage:      true,
@@ -117,9 +119,11 @@ run any tend command, or have your init run "tend daemon run".`,
 	root.SetErr(Stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(
-		newStartCmd(), newStopCmd(), newRestartCmd(), newScaleCmd(), newDeleteCmd(), newSignalCmd(), newSendCmd(), newReloadCmd(),
+		newStartCmd(), newStopCmd(), newRestartCmd(), newScaleCmd(), newDeleteCmd(), newSignalCmd(), newSendCmd(), newReloadCmd(), newRunNowCmd(),
 		newLsCmd(), newShowCmd(), newLogsCmd(), newFlushCmd(), newReloadLogsCmd(), newEventsCmd(),
 		newSaveCmd(), newResurrectCmd(), newApplyCmd(), newEcosystemCmd(), newRunCmd(h), newDaemonCmd(h), newVersionCmd(),
+		newStartupCmd(), newUnstartupCmd(), newExportCmd(), newServeCmd(), newMonitCmd(),
+		newTaskCmd(), newTasksCmd(),
 	)
 	addCompletion(root)
 	return root

@@ -16,7 +16,8 @@ import (
 )
 
 func newShowCmd() *cobra.Command {
-	var asJSON, secrets bool
+	var asJSON, secrets, history bool
+	var minutes int
 	cmd := &cobra.Command{
 		Use:     "show <name>",
 		Aliases: []string{"describe", "info"},
@@ -26,6 +27,20 @@ func newShowCmd() *cobra.Command {
 			c, err := connect()
 			if err != nil {
 				return err
+			}
+			if history {
+				if minutes < 1 || minutes > 60 {
+					return usagef("--minutes %d: want 1 to 60 (the daemon keeps an hour)", minutes)
+				}
+				hs, err := c.History(args[0], minutes*60)
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return printJSON(hs)
+				}
+				printHistory(hs, time.Now())
+				return nil
 			}
 			a, err := c.Show(args[0], secrets)
 			if err != nil {
@@ -40,6 +55,8 @@ func newShowCmd() *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.Flags().BoolVar(&secrets, "show-secrets", false, "show secret env values instead of *****")
+	cmd.Flags().BoolVar(&history, "history", false, "chart each instance's CPU, memory and open fds, a sample a second (--json: the samples)")
+	cmd.Flags().IntVar(&minutes, "minutes", 60, "with --history, how far back: 1 to 60")
 	return cmd
 }
 
@@ -57,6 +74,41 @@ func printApp(a apitype.App) {
 	row("instances", s.Instances)
 	for _, l := range a.Listening {
 		row("listening", l)
+	}
+	if deps := s.Dependencies(); len(deps) > 0 {
+		words := make([]string, len(deps))
+		for i, d := range deps {
+			words[i] = d.String()
+		}
+		line := strings.Join(words, ", ")
+		if s.Propagate {
+			line += "; propagate: restarted when one of them is"
+		}
+		row("depends on", line)
+	}
+	if s.IsJob() {
+		line := s.Schedule
+		if s.CronTimezone != "" {
+			line += " in " + s.CronTimezone
+		}
+		line += ", concurrency " + s.Concurrency
+		if s.Timeout > 0 {
+			line += ", timeout " + s.Timeout.String()
+		}
+		if s.CatchUp {
+			line += ", catch_up"
+		}
+		row("schedule", line)
+	}
+	if p := s.Pool; p != nil {
+		line := fmt.Sprintf("queue_max %d, task_timeout %s, retries %d, per_worker %d", p.QueueMax, p.TaskTimeout, p.Retries, p.PerWorker)
+		if p.MaxTasksPerWorker > 0 {
+			line += fmt.Sprintf(", a new worker every %d tasks", p.MaxTasksPerWorker)
+		}
+		row("pool", line)
+		if a.Pool != nil {
+			row("tasks", poolLine(a.Pool))
+		}
 	}
 	row("autorestart", s.Autorestart)
 	if len(s.StopExitCodes) > 0 {
@@ -78,10 +130,17 @@ func printApp(a apitype.App) {
 	for _, i := range a.Instances {
 		printInstance(i, now)
 	}
+	if s.IsJob() {
+		printRuns(a.Runs)
+	}
 }
 
 func printInstance(i apitype.Instance, now time.Time) {
-	fmt.Fprintf(Stdout, "\n%s  %s", i.ID, statusOf(i))
+	status := statusOf(i)
+	if i.WaitingFor != "" {
+		status = i.Status // the reason says what for
+	}
+	fmt.Fprintf(Stdout, "\n%s  %s", i.ID, status)
 	if i.Reason != "" {
 		fmt.Fprintf(Stdout, " (%s)", i.Reason)
 	}
@@ -97,8 +156,10 @@ func printInstance(i apitype.Instance, now time.Time) {
 		if i.ReadyBy != "" {
 			row("ready by", i.ReadyBy)
 		}
-		if i.Processes > 0 {
-			row("tree", fmt.Sprintf("%d processes, %s RSS, %.1f%% CPU", i.Processes, bytesHuman(i.MemoryBytes), i.CPU))
+		if t := i.Tree; t != nil {
+			row("tree", fmt.Sprintf("%d processes, %d threads, %d open fds", t.Processes, t.Threads, t.FDs))
+			row("tree memory", fmt.Sprintf("%s RSS, peak %s", bytesHuman(t.RSS), bytesHuman(t.PeakRSS)))
+			row("tree cpu", fmt.Sprintf("%.1f%% now; %.2fs user, %.2fs system, ended processes included", t.CPUPercent, t.CPUUser, t.CPUSystem))
 		}
 		if i.HeldBy != "" {
 			row("held by", i.HeldBy)
@@ -124,7 +185,10 @@ func printInstance(i apitype.Instance, now time.Time) {
 		row("open fds", p.FDs)
 		row("threads", p.Threads)
 	}
-	row("restarts", i.Restarts)
+	if t := i.NextRun; t != nil {
+		row("next run", fmt.Sprintf("%s (in %s)", t.Local().Format("2006-01-02 15:04:05"), human(t.Sub(now))))
+	}
+	row("restarts", i.RestartsText())
 	if e := i.LastExit; e != nil {
 		how := fmt.Sprintf("exit code %d", e.Code)
 		if e.Signal != "" {

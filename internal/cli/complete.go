@@ -66,7 +66,7 @@ func addCompletion(root *cobra.Command) {
 			c.ValidArgsFunction = completeApps(false, true)
 		case "send", "logs":
 			c.ValidArgsFunction = completeApps(true, false)
-		case "show", "scale", "flush", "events":
+		case "show", "scale", "flush", "events", "tasks", "task":
 			c.ValidArgsFunction = completeApps(false, false)
 		case "signal":
 			apps := completeApps(true, false)

@@ -5,12 +5,25 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/tend-pm/tend/internal/apitype"
 )
+
+// printPools prints each pool's counts under ls's table.
+func printPools(ins []apitype.Instance) {
+	seen := map[string]bool{}
+	for _, i := range ins {
+		if i.Pool == nil || seen[i.Name] {
+			continue
+		}
+		seen[i.Name] = true
+		fmt.Fprintf(Stdout, "pool %s: %s\n", i.Name, poolLine(i.Pool))
+	}
+}
 
 func printJSON(v any) error {
 	enc := json.NewEncoder(Stdout)
@@ -42,7 +55,8 @@ func printTable(ins []apitype.Instance) {
 		says = says || i.AppStatus != ""
 		spaced = spaced || i.Namespace != ""
 	}
-	tw := tabwriter.NewWriter(Stdout, 0, 0, 2, ' ', 0)
+	var table bytes.Buffer
+	tw := tabwriter.NewWriter(&table, 0, 0, 2, ' ', 0)
 	head := "NAME\tID\tSTATUS\tPID\tUPTIME\tRESTARTS\tCPU\tMEM"
 	if spaced {
 		head = "NAME\tNAMESPACE\tID\tSTATUS\tPID\tUPTIME\tRESTARTS\tCPU\tMEM"
@@ -72,12 +86,54 @@ func printTable(ins []apitype.Instance) {
 		fmt.Fprintln(tw)
 	}
 	tw.Flush()
+	defer printPools(ins)
+	if !useColor() {
+		Stdout.Write(table.Bytes())
+		return
+	}
+	// Colour each status cell once the columns are laid out (escape codes
+	// inside the tabwriter would count as width).
+	lines := strings.SplitAfter(table.String(), "\n")
+	col := strings.Index(lines[0], "STATUS")
+	for k, l := range lines {
+		if k > 0 && k <= len(ins) {
+			l = paintStatus(l, col, statusOf(ins[k-1]), ins[k-1].Status)
+		}
+		io.WriteString(Stdout, l)
+	}
+}
+
+// stateColors colour a status as pm2 ls does: online green, errored red,
+// stopped grey, the ones on their way yellow.
+var stateColors = map[string]string{
+	"online": "\x1b[32m", "errored": "\x1b[31m", "stopped": "\x1b[90m",
+	"starting": "\x1b[33m", "stopping": "\x1b[33m", "waiting": "\x1b[33m",
+}
+
+// paintStatus colours the status cell (text, at column col) of line by
+// state.
+func paintStatus(line string, col int, text, state string) string {
+	c, ok := stateColors[state]
+	if !ok || col < 0 || col+len(text) > len(line) || line[col:col+len(text)] != text {
+		return line
+	}
+	return line[:col] + c + text + colorReset + line[col+len(text):]
 }
 
 // statusOf is an instance's status as the table shows it.
 func statusOf(i apitype.Instance) string {
-	if i.NotReady {
+	switch {
+	case i.NotReady:
 		return i.Status + " (not ready)"
+	case i.NextRun != nil || i.LastRun != nil:
+		return jobStatus(i)
+	case i.WaitingFor != "":
+		// "waiting for db (ready)"; what failed is show's to tell.
+		short, failed, _ := strings.Cut(i.WaitingFor, ": ")
+		if failed != "" {
+			short += ", which failed"
+		}
+		return short
 	}
 	return i.Status
 }

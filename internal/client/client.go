@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -75,6 +76,11 @@ func (c *Client) do(method, path string, body any) (*http.Response, error) {
 		}
 		buf = b
 	}
+	return c.doRaw(method, path, buf)
+}
+
+// doRaw is do with the body encoded.
+func (c *Client) doRaw(method, path string, buf []byte) (*http.Response, error) {
 	resp, err := c.send(method, path, buf)
 	if err != nil && isNoDaemon(err) && c.Spawn != nil {
 		if err := c.ensureDaemon(); err != nil {
@@ -88,19 +94,28 @@ func (c *Client) do(method, path string, body any) (*http.Response, error) {
 		}
 		return nil, fmt.Errorf("talk to the daemon at %s: %w", c.Socket, err)
 	}
+	if err := c.check(resp); err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
+
+// check turns a reply from another build, or an error reply, into its
+// error, closing the body.
+func (c *Client) check(resp *http.Response) error {
 	if b := resp.Header.Get(apitype.HeaderBuild); !c.AllowOtherBuild && b != "" && b != buildinfo.Build() {
 		resp.Body.Close()
-		return nil, &BuildMismatchError{Daemon: b, CLI: buildinfo.Build()}
+		return &BuildMismatchError{Daemon: b, CLI: buildinfo.Build()}
 	}
 	if resp.StatusCode >= 300 {
 		defer resp.Body.Close()
 		var eb apitype.ErrorBody
 		if err := json.NewDecoder(resp.Body).Decode(&eb); err != nil {
-			return nil, &Error{Status: resp.StatusCode, Code: apitype.CodeInternal, Message: resp.Status}
+			return &Error{Status: resp.StatusCode, Code: apitype.CodeInternal, Message: resp.Status}
 		}
-		return nil, &Error{Status: resp.StatusCode, Code: eb.Error.Code, Message: eb.Error.Message}
+		return &Error{Status: resp.StatusCode, Code: eb.Error.Code, Message: eb.Error.Message}
 	}
-	return resp, nil
+	return nil
 }
 
 func (c *Client) send(method, path string, body []byte) (*http.Response, error) {
@@ -210,6 +225,17 @@ func (c *Client) Show(name string, secrets bool) (apitype.App, error) {
 		q = "?secrets=1"
 	}
 	return out, c.call("GET", "/v1/apps/"+url.PathEscape(name)+q, nil, &out)
+}
+
+// History is the last seconds (at most an hour) of each instance of the
+// app name, or of every app for "", a sample a second.
+func (c *Client) History(name string, seconds int) ([]apitype.History, error) {
+	var out []apitype.History
+	q := url.Values{"seconds": {strconv.Itoa(seconds)}}
+	if name != "" {
+		q.Set("app", name)
+	}
+	return out, c.call("GET", "/v1/history?"+q.Encode(), nil, &out)
 }
 
 // Start sends apps to the daemon.
@@ -336,4 +362,17 @@ func Home() (string, error) {
 		return "", fmt.Errorf("find home directory (set TEND_HOME): %w", err)
 	}
 	return filepath.Join(u, ".tend"), nil
+}
+
+// Serve has the daemon open (addr) or close ("") its TCP listener for
+// /metrics and the read-only API.
+func (c *Client) Serve(addr string) (apitype.Serving, error) {
+	var out apitype.Serving
+	return out, c.call("POST", "/v1/serve", apitype.ServeRequest{Metrics: addr}, &out)
+}
+
+// Serving says what the daemon's TCP listener serves.
+func (c *Client) Serving() (apitype.Serving, error) {
+	var out apitype.Serving
+	return out, c.call("GET", "/v1/serve", nil, &out)
 }

@@ -296,7 +296,7 @@ func TestSplitWords(t *testing.T) {
 func TestPM2Defaults(t *testing.T) {
 	home, err := os.UserHomeDir()
 	if err != nil {
-		t.Skip(err)
+		t.Fatal(err) // not a missing tool: a broken machine
 	}
 	dir := t.TempDir()
 	p := write(t, dir, "eco.json", `{"apps": [{"script": "./server.js"}, {"name": "", "script": "worker.py", "cwd": "~/srv", "out_file": "~/logs/w.log", "interpreter": "~/venv/bin/python"}]}`)

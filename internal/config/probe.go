@@ -74,17 +74,24 @@ var probeFields = map[string]func(p *spec.Probe, v *yaml.Node) error{
 // probe decodes a probe mapping; an error inside it is a *nodeError at
 // the inner key.
 func probe(v *yaml.Node) (*spec.Probe, error) {
+	return mapping(v, probeFields, "{http: http://127.0.0.1:${PORT}/healthz, interval: 5s}")
+}
+
+// mapping decodes a mapping of known keys into a new T; an unknown key
+// names the nearest known one, and an error inside a key is a
+// *nodeError at it.
+func mapping[T any](v *yaml.Node, fields map[string]func(*T, *yaml.Node) error, example string) (*T, error) {
 	if v.Kind != yaml.MappingNode {
-		return nil, errors.New("want a mapping such as {http: http://127.0.0.1:${PORT}/healthz, interval: 5s}")
+		return nil, errors.New("want a mapping such as " + example)
 	}
-	p := &spec.Probe{}
+	p := new(T)
 	var errs []error
 	for i := 0; i+1 < len(v.Content); i += 2 {
 		k, val := v.Content[i], v.Content[i+1]
-		set, ok := probeFields[k.Value]
+		set, ok := fields[k.Value]
 		if !ok {
 			msg := fmt.Sprintf("unknown key %q", k.Value)
-			if near := nearest(k.Value, ProbeKeys()); near != "" {
+			if near := nearest(k.Value, slices.Sorted(maps.Keys(fields))); near != "" {
 				msg += fmt.Sprintf("; did you mean %q?", near)
 			}
 			errs = append(errs, &nodeError{k, "", errors.New(msg)})
@@ -96,6 +103,3 @@ func probe(v *yaml.Node) (*spec.Probe, error) {
 	}
 	return p, errors.Join(errs...)
 }
-
-// ProbeKeys lists the keys a probe may have.
-func ProbeKeys() []string { return slices.Sorted(maps.Keys(probeFields)) }

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"maps"
@@ -38,6 +39,7 @@ func Parse(name string, b []byte) (*Result, error) {
 		p.fail(doc.Content[0], "no apps: write them under `apps:`")
 	}
 	p.checkNames(res.Apps, list)
+	p.checkGraph(res.Apps, list)
 	res.Warnings = p.warnings
 	return res, errors.Join(p.errs...)
 }
@@ -214,6 +216,49 @@ func (p *parser) checkNames(apps []*spec.App, nodes []*yaml.Node) {
 	}
 }
 
+// checkGraph reports dependencies on apps the file does not define, and
+// a cycle, each at the line that names it.
+func (p *parser) checkGraph(apps []*spec.App, nodes []*yaml.Node) {
+	g := spec.GraphOf(apps)
+	at := map[string]*yaml.Node{}
+	for i, a := range apps {
+		at[a.Name] = nodes[i]
+	}
+	for _, a := range apps {
+		for _, d := range a.Dependencies() {
+			if _, ok := g[d.App]; !ok {
+				msg := fmt.Sprintf("app %q: depends_on %q: no app of that name in this file", a.Name, d.App)
+				if near := nearest(d.App, slices.Sorted(maps.Keys(g))); near != "" {
+					msg += fmt.Sprintf("; did you mean %q?", near)
+				}
+				p.fail(dependencyNode(at[a.Name], d.App), "%s", msg)
+			}
+		}
+	}
+	if c := g.Cycle(); c != nil {
+		p.fail(dependencyNode(at[c[0]], c[1]), "app %q: depends_on makes a cycle: %s; an app cannot wait for itself, even through others",
+			c[0], strings.Join(c, " → "))
+	}
+}
+
+// dependencyNode is the node that names dep in app node n's depends_on,
+// or the best node there is.
+func dependencyNode(n *yaml.Node, dep string) *yaml.Node {
+	for i := 0; n != nil && i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value != "depends_on" {
+			continue
+		}
+		v := n.Content[i+1]
+		for _, e := range v.Content {
+			if e.Value == dep {
+				return e
+			}
+		}
+		return n.Content[i]
+	}
+	return n
+}
+
 // fields maps each key to its decoder.
 var fields = map[string]func(a *spec.App, v *yaml.Node) error{
 	"name":   func(a *spec.App, v *yaml.Node) error { return scalar(v, &a.Name) },
@@ -376,11 +421,24 @@ var fields = map[string]func(a *spec.App, v *yaml.Node) error{
 		return nil
 	},
 	"cron_restart": func(a *spec.App, v *yaml.Node) error { return scalar(v, &a.CronRestart) },
-	"memory_max":   func(a *spec.App, v *yaml.Node) error { return text(v, &a.MemoryMax) },
-	"memory_high":  func(a *spec.App, v *yaml.Node) error { return text(v, &a.MemoryHigh) },
-	"cpu_quota":    func(a *spec.App, v *yaml.Node) error { return scalar(v, &a.CPUQuota) },
-	"cpu_weight":   func(a *spec.App, v *yaml.Node) error { return typeErr(v.Decode(&a.CPUWeight), "a whole number") },
-	"pids_max":     func(a *spec.App, v *yaml.Node) error { return typeErr(v.Decode(&a.PidsMax), "a whole number") },
+	"depends_on":   dependsOn,
+	"exec_mode": func(a *spec.App, v *yaml.Node) error {
+		if err := scalar(v, &a.ExecMode); err != nil {
+			return err
+		}
+		a.ExecMode = strings.TrimSuffix(a.ExecMode, "_mode") // PM2 writes cluster_mode and fork_mode too
+		return nil
+	},
+	"schedule":    func(a *spec.App, v *yaml.Node) error { return scalar(v, &a.Schedule) },
+	"concurrency": func(a *spec.App, v *yaml.Node) error { return scalar(v, &a.Concurrency) },
+	"timeout":     func(a *spec.App, v *yaml.Node) error { return text(v, &a.Timeout) },
+	"catch_up":    func(a *spec.App, v *yaml.Node) error { return boolean(v, &a.CatchUp) },
+	"propagate":   func(a *spec.App, v *yaml.Node) error { return boolean(v, &a.Propagate) },
+	"memory_max":  func(a *spec.App, v *yaml.Node) error { return text(v, &a.MemoryMax) },
+	"memory_high": func(a *spec.App, v *yaml.Node) error { return text(v, &a.MemoryHigh) },
+	"cpu_quota":   func(a *spec.App, v *yaml.Node) error { return scalar(v, &a.CPUQuota) },
+	"cpu_weight":  func(a *spec.App, v *yaml.Node) error { return typeErr(v.Decode(&a.CPUWeight), "a whole number") },
+	"pids_max":    func(a *spec.App, v *yaml.Node) error { return typeErr(v.Decode(&a.PidsMax), "a whole number") },
 	"watch": func(a *spec.App, v *yaml.Node) error {
 		if v.Kind == yaml.ScalarNode && (v.Tag == "!!bool") {
 			var on bool
@@ -423,6 +481,10 @@ var fields = map[string]func(a *spec.App, v *yaml.Node) error{
 		a.Readiness, err = probe(v)
 		return err
 	},
+	"pool": func(a *spec.App, v *yaml.Node) (err error) {
+		a.Pool, err = pool(v)
+		return err
+	},
 }
 
 // pm2Spellings are PM2's other names for keys (its schema's aliases):
@@ -447,7 +509,7 @@ func init() {
 // unsupported are keys of PM2 or of DESIGN §5 that tend reads but does
 // not act on yet: a warning, not an error, so PM2 files port.
 var unsupported = map[string]string{
-	"exec_mode": "(instances > 1 is cluster mode)", "watch_options": "yet",
+	"watch_options":      "yet",
 	"source_map_support": "",
 	"log_file":           "(use out_file and error_file)",
 	"pid_file":           "", "pid": "", "vizion": "", "post_update": "",
@@ -455,7 +517,7 @@ var unsupported = map[string]string{
 	"increment_var": "", "instance_var": "", "filter_env": "", "disable_trace": "", "treekill": "(tend always stops the whole tree)",
 	"port": "", "append_env_to_name": "", "automation": "", "pmx": "", "windowsHide": "",
 	"kill_retry_time": "", "deep_monitoring": "",
-	"depends_on": "yet", "schedule": "yet", "max_memory": "",
+	"max_memory":                 "",
 	"log":                        "(use out_file and error_file)",
 	"disable_source_map_support": "", "event_loop_inspector": "", "execute_command": "", "install_url": "",
 	"io": "", "name_prefix": "", "trace": "", "username": "", "v8": "", "write": "",
@@ -540,6 +602,35 @@ func stringMap(v *yaml.Node) (map[string]string, error) {
 		m[k.Value] = val.Value
 	}
 	return m, nil
+}
+
+// dependsOn reads depends_on: a list of names (each meaning started) or
+// a mapping of name to condition.
+func dependsOn(a *spec.App, v *yaml.Node) error {
+	a.DependsOn = map[string]string{}
+	switch v.Kind {
+	case yaml.SequenceNode:
+		names, err := stringList(v)
+		if err != nil {
+			return err
+		}
+		for _, n := range names {
+			a.DependsOn[n] = spec.DependStarted
+		}
+		return nil
+	case yaml.MappingNode:
+		var errs []error
+		for i := 0; i+1 < len(v.Content); i += 2 {
+			k, c := v.Content[i], v.Content[i+1]
+			if c.Kind != yaml.ScalarNode {
+				errs = append(errs, &nodeError{n: c, key: k.Value, err: fmt.Errorf("want a condition: %s", strings.Join(spec.Conditions, ", "))})
+				continue
+			}
+			a.DependsOn[k.Value] = cmp.Or(c.Value, spec.DependStarted)
+		}
+		return errors.Join(errs...)
+	}
+	return fmt.Errorf("want a list of app names, or a mapping of name to condition (%s)", strings.Join(spec.Conditions, ", "))
 }
 
 func instances(v *yaml.Node, dst *int) error {

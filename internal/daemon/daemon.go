@@ -24,6 +24,7 @@ import (
 	"github.com/tend-pm/tend/internal/buildinfo"
 	"github.com/tend-pm/tend/internal/cgroup"
 	"github.com/tend-pm/tend/internal/crash"
+	"github.com/tend-pm/tend/internal/notify"
 	"github.com/tend-pm/tend/internal/proc"
 	"github.com/tend-pm/tend/internal/spec"
 	"github.com/tend-pm/tend/internal/store"
@@ -60,6 +61,7 @@ func lowerGCGoal() {
 // Run runs the daemon in home until SIGTERM, SIGINT or an API stop; lim
 // bounds what commands may ask.
 func Run(home string, lim spec.Limits) error {
+	manager := notify.FromEnv() // before any app could inherit it
 	lowerGCGoal()
 	if err := PrepareHome(home); err != nil {
 		return err
@@ -125,12 +127,19 @@ func Run(home string, lim spec.Limits) error {
 	if err := sup.Restore(); err != nil {
 		log.Error("restore", "err", err)
 	}
+	srv.RestoreServe() // the listener of tend serve, if one was asked for
+	defer srv.CloseServe()
 	served := make(chan error, 1)
 	go func() {
 		defer crash.Guard(log, "api server")
 		served <- srv.Serve(ctx, ln)
 	}()
 	log.Info("daemon ready", "socket", sockPath)
+	// Under a unit of Type=notify (tend startup): ready once every stored
+	// app is restored and the socket answers.
+	if err := manager.Tell("READY=1", fmt.Sprintf("MAINPID=%d", os.Getpid()), "STATUS=apps restored; serving "+sockPath); err != nil {
+		log.Error("tell the service manager", "err", err)
+	}
 
 	var runErr error
 loop:
@@ -161,6 +170,7 @@ loop:
 		}
 	}
 	stop()
+	manager.Tell("STOPPING=1", "STATUS=stopping the apps")
 	// Shutdown order: no new requests (ctx), then apps, then the store
 	// and the spawner (deferred).
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)

@@ -87,13 +87,19 @@ func RunForeground(apps []*spec.App, opts RunOptions) (int, error) {
 			fmt.Fprintf(opts.Stderr, "tend: %s:%d %s → %s: %s\n", e.App, e.Instance, e.From, e.To, e.Reason)
 		}
 	}
+	// A reload that SIGHUP started reports how it ended before tend run
+	// exits, even when a SIGTERM came while it ran.
+	var reloads sync.WaitGroup
+	defer reloads.Wait()
 	code := -1
 	for code < 0 {
 		select {
 		case sig := <-sigc:
 			if sig == syscall.SIGHUP {
 				fmt.Fprintln(opts.Stderr, "tend: hangup: reloading every app")
+				reloads.Add(1)
 				go func() {
+					defer reloads.Done()
 					warnings, err := sup.Reload("all", 1)
 					mu.Lock()
 					defer mu.Unlock()

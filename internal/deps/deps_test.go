@@ -19,7 +19,9 @@ const mod = "github.com/tend-pm/tend/"
 var rooms = map[string][]string{
 	// The binary and the CLI side.
 	"cmd/tend":          {"internal/cli", "internal/daemon", "internal/spec"},
-	"internal/cli":      {"internal/apitype", "internal/buildinfo", "internal/client", "internal/config", "internal/execshim", "internal/spec"},
+	"internal/cli":      {"internal/apitype", "internal/buildinfo", "internal/client", "internal/config", "internal/execshim", "internal/export", "internal/monit", "internal/spec"},
+	"internal/monit":    {"internal/apitype"},
+	"internal/export":   {"internal/spec"},
 	"internal/client":   {"internal/apitype", "internal/buildinfo", "internal/spec"},
 	"internal/apitype":  {"internal/spec"},
 	"internal/config":   {"internal/spec"},
@@ -27,26 +29,29 @@ var rooms = map[string][]string{
 
 	// The daemon side.
 	"internal/daemon": {"internal/api", "internal/buildinfo", "internal/cgroup", "internal/crash", "internal/logs",
-		"internal/proc", "internal/spec", "internal/store", "internal/supervisor"},
-	"internal/api": {"internal/apitype", "internal/buildinfo", "internal/logs", "internal/metrics", "internal/spec",
-		"internal/store", "internal/supervisor"},
+		"internal/notify", "internal/proc", "internal/spec", "internal/store", "internal/supervisor"},
+	"internal/api": {"internal/apitype", "internal/buildinfo", "internal/logs", "internal/metrics", "internal/pool", "internal/spec",
+		"internal/store", "internal/supervisor", "internal/webui"},
 	"internal/store": {"internal/spec"},
 	"internal/supervisor": {"internal/cgroup", "internal/crash", "internal/dotenv", "internal/execshim", "internal/health", "internal/ipc",
 		"internal/listen", "internal/logs", "internal/metrics", "internal/nodepreload", "internal/notify",
-		"internal/proc", "internal/ptable", "internal/spec", "internal/watch"},
+		"internal/pool", "internal/proc", "internal/ptable", "internal/spec", "internal/watch"},
 
 	// The rooms under the supervisor, siblings that never import each
 	// other (see siblings), and what they stand on.
 	"internal/proc":        {"internal/cgroup", "internal/ptable"},
 	"internal/logs":        {"internal/fdwait", "internal/spec"},
-	"internal/metrics":     {"internal/ptable", "internal/spec"},
+	"internal/metrics":     {"internal/reread", "internal/spec"},
 	"internal/ipc":         {"internal/fdwait"},
+	"internal/pool":        {"internal/spec"},
 	"internal/fdwait":      nil,
 	"internal/health":      nil,
 	"internal/watch":       nil,
 	"internal/notify":      nil,
-	"internal/listen":      nil,
-	"internal/cgroup":      nil,
+	"internal/listen":      {"internal/spec"},
+	"internal/cgroup":      {"internal/reread"},
+	"internal/reread":      nil,
+	"internal/webui":       nil,
 	"internal/ptable":      nil,
 	"internal/nodepreload": nil,
 	"internal/dotenv":      nil,
@@ -59,9 +64,11 @@ var rooms = map[string][]string{
 	// What apps link, examples, benchmarks and tests.
 	"pkg/tend":            nil,
 	"examples/cluster/go": {"pkg/tend"},
+	"examples/pool/go":    {"pkg/tend"},
 	"bench/burst":         nil,
 	"bench/timeit":        nil,
 	"bench/hello":         nil,
+	"bench/webopen":       nil,
 	"internal/testutil":   {"pkg/tend"},
 	"internal/deps":       nil,
 }
@@ -69,13 +76,14 @@ var rooms = map[string][]string{
 // daemonSide is what the CLI side must never link, even indirectly.
 var daemonSide = []string{"internal/daemon", "internal/api", "internal/store", "internal/supervisor", "internal/proc",
 	"internal/logs", "internal/metrics", "internal/ipc", "internal/notify", "internal/listen", "internal/cgroup",
-	"internal/ptable", "internal/crash", "internal/dotenv", "internal/nodepreload", "internal/fdwait", "internal/health", "internal/watch"}
+	"internal/ptable", "internal/crash", "internal/dotenv", "internal/nodepreload", "internal/fdwait", "internal/health", "internal/watch",
+	"internal/reread", "internal/webui", "internal/pool"}
 
 // cliSide is the code a CLI run links besides the binary's main.
-var cliSide = []string{"internal/cli", "internal/client", "internal/apitype", "internal/config"}
+var cliSide = []string{"internal/cli", "internal/client", "internal/apitype", "internal/config", "internal/monit"}
 
 // siblings are the rooms under the supervisor: none imports another.
-var siblings = []string{"internal/proc", "internal/logs", "internal/ipc", "internal/notify", "internal/listen", "internal/metrics", "internal/health", "internal/watch"}
+var siblings = []string{"internal/proc", "internal/logs", "internal/ipc", "internal/pool", "internal/notify", "internal/listen", "internal/metrics", "internal/health", "internal/watch"}
 
 // imports is `go list`'s answer for the module: each package's direct
 // imports inside the module (test files left out).

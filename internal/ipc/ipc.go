@@ -30,15 +30,16 @@ const sendTimeout = 2 * time.Second
 
 // Message is one value a child sent.
 type Message struct {
-	// Type is "ready", "status", "stopping", "metric", "result", or "message" for
-	// anything else.
+	// Type is "ready", "status", "stopping", "metric", "result",
+	// "error" (a task's), or "message" for anything else.
 	Type  string
-	Text  string  // status
+	Text  string  // status; a task error's message
 	Name  string  // metric
 	Value float64 // metric
 	ID    json.RawMessage
 	Data  json.RawMessage
-	// Raw is the value as sent.
+	// Raw is the value as sent. Of a pool's result, Raw, ID and Data
+	// alias the reader's buffer: valid during Read's fn only.
 	Raw json.RawMessage
 }
 
@@ -55,6 +56,9 @@ func Decode(line []byte) (m Message, ok bool, err error) {
 	if !json.Valid(line) {
 		return m, false, fmt.Errorf("not JSON: %.80q", line)
 	}
+	if m, ok := answer(line); ok {
+		return m, true, nil
+	}
 	m.Raw = json.RawMessage(bytes.Clone(line))
 	m.Type = "message"
 	switch line[0] {
@@ -68,13 +72,14 @@ func Decode(line []byte) (m Message, ok bool, err error) {
 		return m, true, nil
 	case '{':
 		var obj struct {
-			Type  string          `json:"type"`
-			Cmd   string          `json:"cmd"`
-			Text  string          `json:"text"`
-			Name  string          `json:"name"`
-			Value float64         `json:"value"`
-			ID    json.RawMessage `json:"id"`
-			Data  json.RawMessage `json:"data"`
+			Type    string          `json:"type"`
+			Cmd     string          `json:"cmd"`
+			Text    string          `json:"text"`
+			Message string          `json:"message"` // a task's error
+			Name    string          `json:"name"`
+			Value   float64         `json:"value"`
+			ID      json.RawMessage `json:"id"`
+			Data    json.RawMessage `json:"data"`
 		}
 		if json.Unmarshal(line, &obj) != nil {
 			return m, true, nil // valid JSON of other shapes stays a message
@@ -83,12 +88,42 @@ func Decode(line []byte) (m Message, ok bool, err error) {
 			return Message{}, false, nil
 		}
 		switch obj.Type {
-		case "ready", "status", "stopping", "metric", "result":
+		case "ready", "status", "stopping", "metric", "result", "error", "listen":
 			m.Type = obj.Type
 		}
 		m.Text, m.Name, m.Value, m.ID, m.Data = obj.Text, obj.Name, obj.Value, obj.ID, obj.Data
+		if obj.Type == "error" {
+			m.Text = obj.Message
+		}
 	}
 	return m, true, nil
+}
+
+// answer reads a pool task's result as pkg/tend and Node's process.send
+// write it, {"type":"result","id":"…","data":…}, without decoding the
+// whole: a pool may answer 100,000 a second. Its Raw, ID and Data alias
+// line (a reader's buffer, valid during Read's fn). Any other shape is
+// left to Decode's general path.
+func answer(line []byte) (Message, bool) {
+	const head = `{"type":"result","id":"`
+	if !bytes.HasPrefix(line, []byte(head)) {
+		return Message{}, false
+	}
+	rest := line[len(head):]
+	end := bytes.IndexByte(rest, '"')
+	if end < 0 || bytes.IndexByte(rest[:end], '\\') >= 0 {
+		return Message{}, false
+	}
+	id := line[len(head)-1 : len(head)+end+1] // with its quotes, as ID is
+	data, ok := bytes.CutPrefix(rest[end+1:], []byte(`,"data":`))
+	if !ok || len(data) < 2 || data[len(data)-1] != '}' {
+		return Message{}, false
+	}
+	data = data[:len(data)-1]
+	if !json.Valid(data) { // another key after data
+		return Message{}, false
+	}
+	return Message{Type: "result", ID: id, Data: data, Raw: line}, true
 }
 
 // Conn is the daemon's end of one child's channel.
@@ -209,6 +244,11 @@ func (c *Conn) Send(data json.RawMessage) error {
 	return c.write(fmt.Appendf(nil, `{"type":"message","data":%s}`, compact.Bytes()))
 }
 
+// SendLine writes line, one JSON value with no newline, as it is: a
+// pool's task, which Node's process.on('message') and others receive
+// alike.
+func (c *Conn) SendLine(line []byte) error { return c.write(line) }
+
 // Shutdown asks the child to stop: the bare string "shutdown" to Node
 // (as PM2 sends it), {"type":"shutdown"} to others.
 func (c *Conn) Shutdown() error {
@@ -234,6 +274,60 @@ func (c *Conn) write(line []byte) error {
 	}
 	return err
 }
+
+// SendSocket passes the listening socket f to a Node child as Node's own
+// channel passes a handle: a NODE_HANDLE message of type net.Native,
+// whose msg (cmd NODE_TEND_LISTEN, internal to Node, so the app's
+// process.on('message') never sees it) reaches tend's preload with the
+// socket. f's descriptor is read without os.File.Fd, which would make
+// the socket, shared with every instance, blocking.
+func (c *Conn) SendSocket(msg json.RawMessage, f *os.File) error {
+	if !c.node {
+		return errors.New("passing a socket needs Node's channel")
+	}
+	line := fmt.Appendf(nil, `{"cmd":"NODE_HANDLE","type":"net.Native","msg":%s}`+"\n", msg)
+	sc, err := f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var rights []byte
+	if err := sc.Control(func(fd uintptr) { rights = syscall.UnixRights(int(fd)) }); err != nil {
+		return err
+	}
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.broken {
+		return errors.New("the channel is broken: an earlier message was cut short")
+	}
+	raw, err := c.f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	c.f.SetWriteDeadline(time.Now().Add(sendTimeout))
+	var serr error
+	werr := raw.Write(func(fd uintptr) bool {
+		var n int
+		n, serr = syscall.SendmsgN(int(fd), line, rights, nil, 0)
+		if serr == syscall.EAGAIN {
+			return false // wait until writable, within the deadline
+		}
+		if serr == nil && n < len(line) {
+			// The fd went with the first bytes; the rest follow as data.
+			c.broken = true
+			serr = fmt.Errorf("the socket's message was cut short (%d of %d bytes)", n, len(line))
+		}
+		return true
+	})
+	if errors.Is(werr, os.ErrDeadlineExceeded) {
+		return fmt.Errorf("the app has not read its channel for %s: socket not passed", sendTimeout)
+	}
+	return errors.Join(werr, serr)
+}
+
+// SendNodeInternal writes one line of Node's internal protocol (an object
+// whose cmd starts with NODE_), which Node hands to its own listeners
+// rather than to the app's.
+func (c *Conn) SendNodeInternal(line []byte) error { return c.write(line) }
 
 // Close ends the channel; Read returns.
 func (c *Conn) Close() error { return c.f.Close() }

@@ -126,3 +126,20 @@ func TestSendToChildThatNeverReads(t *testing.T) {
 		t.Error("a send after a cut-short one succeeded")
 	}
 }
+
+// A pool's answers read the same by the fast path and the general one.
+func TestDecodeTaskAnswers(t *testing.T) {
+	for _, c := range []struct{ line, typ, id, data, text string }{
+		{`{"type":"result","id":"a-1","data":{"n":30,"fib":832040}}`, "result", `"a-1"`, `{"n":30,"fib":832040}`, ""},
+		{`{"type":"result","id":"a-2","data":"}"}`, "result", `"a-2"`, `"}"`, ""},
+		{`{"type":"result","id":"a-3","data":1,"extra":2}`, "result", `"a-3"`, `1`, ""},
+		{`{"type": "result", "id": "a-4", "data": [1, 2]}`, "result", `"a-4"`, `[1, 2]`, ""},
+		{`{"data":5,"id":"a-5","type":"result"}`, "result", `"a-5"`, `5`, ""},
+		{`{"type":"error","id":"a-6","message":"want n"}`, "error", `"a-6"`, ``, "want n"},
+	} {
+		m, ok, err := Decode([]byte(c.line))
+		if err != nil || !ok || m.Type != c.typ || string(m.ID) != c.id || string(m.Data) != c.data || m.Text != c.text || string(m.Raw) != c.line {
+			t.Errorf("Decode(%s) = %+v, %v, %v", c.line, m, ok, err)
+		}
+	}
+}

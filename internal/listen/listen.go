@@ -18,6 +18,8 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/tend-pm/tend/internal/spec"
 )
 
 // Socket is one bound address.
@@ -47,29 +49,9 @@ func (s *Socket) Close() error {
 	return err
 }
 
-// Parse splits an address into the network and address net.Listen takes.
-func Parse(addr string) (network, address string, err error) {
-	u, err := url.Parse(addr)
-	if err != nil {
-		return "", "", fmt.Errorf("listen %q: %w", addr, err)
-	}
-	switch u.Scheme {
-	case "tcp", "tcp4", "tcp6":
-		if u.Host == "" || u.Port() == "" {
-			return "", "", fmt.Errorf("listen %q: want tcp://HOST:PORT, such as tcp://127.0.0.1:3000 or tcp://:3000", addr)
-		}
-		if _, err := strconv.Atoi(u.Port()); err != nil {
-			return "", "", fmt.Errorf("listen %q: port %q is not a number", addr, u.Port())
-		}
-		return u.Scheme, u.Host, nil
-	case "unix":
-		if u.Path == "" {
-			return "", "", fmt.Errorf("listen %q: want unix:///absolute/path.sock", addr)
-		}
-		return "unix", u.Path, nil
-	}
-	return "", "", fmt.Errorf("listen %q: want tcp://HOST:PORT or unix:///PATH", addr)
-}
+// Parse splits an address into the network and address net.Listen takes
+// (spec.ParseListen).
+func Parse(addr string) (network, address string, err error) { return spec.ParseListen(addr) }
 
 // Bind binds addr. A TCP port already in use is reported with the pid and
 // command of its holder when it can be found.

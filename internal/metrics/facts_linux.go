@@ -15,10 +15,6 @@ import (
 // clockTicks is USER_HZ; 100 on every Linux architecture Go supports.
 const clockTicks = 100
 
-// readOne is not needed here: /proc/PID/stat gave the table its memory
-// and CPU (a member with neither is a fresh or dying one).
-func readOne(int) (uint64, time.Duration) { return 0, 0 }
-
 // Read gathers facts about pid from /proc; what cannot be read is named
 // in Unreadable rather than failing the whole.
 func Read(pid int) (spec.ProcessFacts, error) {
@@ -29,7 +25,7 @@ func Read(pid int) (spec.ProcessFacts, error) {
 	}
 	var f spec.ProcessFacts
 	miss := func(what string, err error) bool { return missing(&f, what, err) }
-	if st, err := parseStat(stat); !miss("ppid", err) {
+	if st, err := parseProcStat(stat); !miss("ppid", err) {
 		f.PPid, f.Nice, f.Threads = st.ppid, st.nice, st.threads
 		f.CPUUser = float64(st.utime) / clockTicks
 		f.CPUSystem = float64(st.stime) / clockTicks
@@ -60,30 +56,6 @@ func Read(pid int) (spec.ProcessFacts, error) {
 		}
 	}
 	return f, nil
-}
-
-type statFields struct {
-	ppid, nice, threads int
-	utime, stime, start uint64
-	rssPages            uint64
-}
-
-// parseStat reads the fields of proc(5)'s /proc/PID/stat that show needs.
-func parseStat(b []byte) (statFields, error) {
-	rp := bytes.LastIndexByte(b, ')')
-	if rp < 0 || rp+2 >= len(b) {
-		return statFields{}, errors.New("malformed stat")
-	}
-	f := bytes.Fields(b[rp+2:]) // f[0] is field 3, state
-	if len(f) < 22 {
-		return statFields{}, errors.New("short stat")
-	}
-	u := func(i int) uint64 { v, _ := strconv.ParseUint(string(f[i]), 10, 64); return v }
-	n := func(i int) int { v, _ := strconv.Atoi(string(f[i])); return v }
-	return statFields{
-		ppid: n(1), utime: u(11), stime: u(12), nice: n(16), threads: n(17),
-		start: u(19), rssPages: u(21),
-	}, nil
 }
 
 // ids returns the real uid and gid in a /proc/PID/status file.

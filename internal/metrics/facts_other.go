@@ -10,22 +10,6 @@ import (
 	"github.com/tend-pm/tend/internal/spec"
 )
 
-func readOne(pid int) (uint64, time.Duration) {
-	p, err := process.NewProcess(int32(pid))
-	if err != nil {
-		return 0, 0
-	}
-	var rss uint64
-	if m, err := p.MemoryInfo(); err == nil {
-		rss = m.RSS
-	}
-	var cpu time.Duration
-	if c, err := p.Times(); err == nil {
-		cpu = time.Duration((c.User + c.System) * float64(time.Second))
-	}
-	return rss, cpu
-}
-
 // Read gathers facts about pid; what cannot be read is named in
 // Unreadable rather than failing the whole.
 func Read(pid int) (spec.ProcessFacts, error) {

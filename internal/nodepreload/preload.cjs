@@ -3,13 +3,18 @@
 // (LISTEN_FDS, LISTEN_FDNAMES such as tcp-3000). An unmodified app calls
 // server.listen(port); this turns that into server.listen({fd}) on the
 // passed socket, so every instance shares it, and tells tend the instance
-// is ready once it listens. Other listens, and child processes, are left
-// alone.
+// is ready once it listens. Without listen: (PM2's cluster mode,
+// TEND_LISTEN_ON_DEMAND=1), listen(port) asks tend over the IPC channel
+// instead, and tend passes the socket it bound for the app at the first
+// such request, as Node passes handles. Other listens, and child
+// processes, are left alone.
 'use strict';
 const net = require('net');
 
 const count = parseInt(process.env.LISTEN_FDS || '0', 10);
-if (count > 0 && process.env.LISTEN_PID === String(process.pid)) {
+const onDemand = process.env.TEND_LISTEN_ON_DEMAND === '1' && typeof process.send === 'function';
+delete process.env.TEND_LISTEN_ON_DEMAND;
+if (onDemand || (count > 0 && process.env.LISTEN_PID === String(process.pid))) {
   const byPort = new Map();
   const probeFd = new Map();
   const probeServers = [];
@@ -26,6 +31,23 @@ if (count > 0 && process.env.LISTEN_PID === String(process.pid)) {
   delete process.env.LISTEN_PID;
   delete process.env.LISTEN_FDNAMES;
 
+  // Requests for sockets, by id, until tend answers (on Node's internal
+  // channel: the app's process.on('message') never sees them).
+  const asked = new Map();
+  let lastID = 0;
+  process.on('internalMessage', (m, handle) => {
+    if (!m || m.cmd !== 'NODE_TEND_LISTEN') return;
+    const done = asked.get(m.id);
+    if (!done) return;
+    asked.delete(m.id);
+    if (asked.size === 0 && process.channel) process.channel.unref();
+    done(m, handle);
+  });
+  const hostOf = (args) => {
+    const a = args[0];
+    if (a && typeof a === 'object') return a.host;
+    return typeof args[1] === 'string' ? args[1] : undefined;
+  };
   const portOf = (args) => {
     const a = args[0];
     if (typeof a === 'number') return a;
@@ -61,7 +83,7 @@ if (count > 0 && process.env.LISTEN_PID === String(process.pid)) {
   net.Server.prototype.listen = function (...args) {
     const port = portOf(args);
     const fd = port === undefined ? undefined : byPort.get(port);
-    if (fd === undefined) return listen.apply(this, args);
+    if (fd === undefined && !(onDemand && port !== undefined)) return listen.apply(this, args);
     const cb = typeof args[args.length - 1] === 'function' ? args[args.length - 1] : undefined;
     servers.add(this);
     // First in line, so that it runs before the app writes headers.
@@ -82,6 +104,22 @@ if (count > 0 && process.env.LISTEN_PID === String(process.pid)) {
         process.send('ready');
       }
     });
-    return cb ? listen.call(this, { fd }, cb) : listen.call(this, { fd });
+    if (fd !== undefined) return cb ? listen.call(this, { fd }, cb) : listen.call(this, { fd });
+    const id = ++lastID;
+    asked.set(id, (m, handle) => {
+      if (m.error || !handle) {
+        const err = new Error('listen ' + (m.code || 'EADDRINUSE') + ': ' + (m.error || 'tend passed no socket'));
+        err.code = m.code || 'EADDRINUSE';
+        err.syscall = 'listen';
+        err.port = port;
+        this.emit('error', err);
+        return;
+      }
+      if (cb) this.once('listening', cb);
+      listen.call(this, { fd: handle.fd });
+    });
+    if (process.channel) process.channel.ref(); // wait for the answer
+    process.send({ type: 'listen', id, port, host: hostOf(args) });
+    return this;
   };
 }

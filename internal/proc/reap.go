@@ -43,7 +43,8 @@ func (s *Spawner) reapAll() int {
 	n := 0
 	for {
 		var ws syscall.WaitStatus
-		pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil)
+		var ru syscall.Rusage
+		pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, &ru)
 		if err == syscall.EINTR {
 			continue
 		}
@@ -51,7 +52,7 @@ func (s *Spawner) reapAll() int {
 			return n
 		}
 		n++
-		s.reaped(pid, ws)
+		s.reaped(pid, ws, cpuOf(&ru))
 	}
 }
 

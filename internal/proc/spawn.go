@@ -49,6 +49,16 @@ type Status struct {
 	// Lost is set when another waiter in this process took the exit
 	// status: the process is gone, how it ended is unknown.
 	Lost bool
+	// CPU is what the process used, the children it reaped included
+	// (wait4's rusage).
+	CPU CPUTimes
+}
+
+// CPUTimes are user and system CPU time.
+type CPUTimes struct{ User, System time.Duration }
+
+func cpuOf(ru *syscall.Rusage) CPUTimes {
+	return CPUTimes{User: time.Duration(ru.Utime.Nano()), System: time.Duration(ru.Stime.Nano())}
 }
 
 func (s Status) String() string {
@@ -78,6 +88,39 @@ type Process struct {
 
 	mu    sync.Mutex
 	known map[int]uint64 // descendants seen so far: pid → start; guarded by mu
+	// orphanCPU is the CPU of the tree's members the daemon reaped as
+	// orphans; guarded by mu.
+	orphanCPU CPUTimes
+}
+
+// creditOrphan adds an orphan's CPU to p when p knew it as a member.
+func (p *Process) creditOrphan(pid int, cpu CPUTimes) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if _, ok := p.known[pid]; !ok {
+		return false
+	}
+	delete(p.known, pid)
+	p.orphanCPU.User += cpu.User
+	p.orphanCPU.System += cpu.System
+	return true
+}
+
+// EndedCPU is the CPU of the tree's members that ended and that its live
+// members no longer account for: the main process once reaped (with the
+// children it reaped), and the orphans the daemon reaped. For a tree
+// without a cgroup, whose kernel account this stands in for.
+func (p *Process) EndedCPU() CPUTimes {
+	p.mu.Lock()
+	c := p.orphanCPU
+	p.mu.Unlock()
+	select {
+	case <-p.done:
+		c.User += p.status.CPU.User
+		c.System += p.status.CPU.System
+	default:
+	}
+	return c
 }
 
 // Done is closed when the process has been reaped.
@@ -267,12 +310,20 @@ func (s *Spawner) Orphans() int {
 }
 
 // reaped is called by the reaper with each pid that wait4 returned.
-func (s *Spawner) reaped(pid int, ws syscall.WaitStatus) {
+func (s *Spawner) reaped(pid int, ws syscall.WaitStatus, cpu CPUTimes) {
 	s.mu.Lock()
 	p, ok := s.running[pid]
 	delete(s.running, pid)
 	if !ok {
 		s.orphans++
+		// An orphan of a run without a cgroup: its CPU (and that of the
+		// children it reaped) is the run's, which its sampled tree no
+		// longer shows.
+		for _, q := range s.running {
+			if q.creditOrphan(pid, cpu) {
+				break
+			}
+		}
 	}
 	s.mu.Unlock()
 	if !ok {
@@ -284,6 +335,7 @@ func (s *Spawner) reaped(pid int, ws syscall.WaitStatus) {
 	default:
 		p.status = Status{Code: ws.ExitStatus()}
 	}
+	p.status.CPU = cpu
 	close(p.done)
 }
 

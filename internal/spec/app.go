@@ -36,6 +36,12 @@ type App struct {
 	// ListenMode is shared (one socket for all instances, the default) or
 	// reuseport (a SO_REUSEPORT socket per instance).
 	ListenMode string `json:"listen_mode,omitempty" yaml:"listen_mode,omitempty"`
+	// ExecMode is PM2's: cluster shares what a Node app's instances
+	// listen on without listen: (the daemon binds each address at the
+	// first listen(port) and passes it to every instance); fork leaves
+	// each instance its own. Unset, a Node app of several instances is
+	// in cluster mode, as PM2's -i makes it.
+	ExecMode string `json:"exec_mode,omitempty" yaml:"exec_mode,omitempty"`
 
 	Env map[string]string `json:"env,omitempty" yaml:"env,omitempty"`
 	// EnvFile lists .env files (absolute paths), read in order at every
@@ -110,12 +116,30 @@ type App struct {
 	// CronTimezone (default: the daemon's zone).
 	CronRestart  string `json:"cron_restart,omitempty" yaml:"cron_restart,omitempty"`
 	CronTimezone string `json:"cron_timezone,omitempty" yaml:"cron_timezone,omitempty"`
+	// Schedule makes the app a job (job.go): it runs at each time of the
+	// schedule (cron_restart's syntax, in CronTimezone) instead of being
+	// kept up. Concurrency says what a time does while a run is going
+	// (forbid, replace, allow up to Instances at once); Timeout stops a
+	// run that lasts longer; CatchUp runs once at daemon start if times
+	// passed while it was down.
+	Schedule    string   `json:"schedule,omitempty" yaml:"schedule,omitempty"`
+	Concurrency string   `json:"concurrency,omitempty" yaml:"concurrency,omitempty"`
+	Timeout     Duration `json:"timeout,omitempty" yaml:"timeout,omitempty"`
+	CatchUp     bool     `json:"catch_up,omitempty" yaml:"catch_up,omitempty"`
 	// Health is the liveness probe: failing it restarts the instance.
 	// Readiness gates online (with ready: probe, the default when it is
 	// set), reloads and dependents; failing it later marks the instance
 	// not ready without restarting it.
 	Health    *Probe `json:"health,omitempty" yaml:"health,omitempty"`
 	Readiness *Probe `json:"readiness,omitempty" yaml:"readiness,omitempty"`
+	// Pool makes the instances workers of a task pool.
+	Pool *Pool `json:"pool,omitempty" yaml:"pool,omitempty"`
+	// DependsOn are the apps this one waits for, each with the condition
+	// it must reach first: started, ready or completed (a plain list in a
+	// file means started). Propagate restarts this app when one of them
+	// is restarted, once it meets its condition again.
+	DependsOn map[string]string `json:"depends_on,omitempty" yaml:"depends_on,omitempty"`
+	Propagate bool              `json:"propagate,omitempty" yaml:"propagate,omitempty"`
 	// Watchdog is the longest an app using sd_notify may go without
 	// WATCHDOG=1 before it is restarted; 0: no watchdog.
 	Watchdog Duration `json:"watchdog,omitempty" yaml:"watchdog,omitempty"`
@@ -171,13 +195,32 @@ const (
 
 	ListenShared    = "shared"
 	ListenReusePort = "reuseport"
+
+	ExecCluster = "cluster"
+	ExecFork    = "fork"
 )
+
+// ListensOnDemand reports whether a's instances share the addresses they
+// listen on without listen: (PM2's cluster mode for Node): exec_mode
+// cluster, or several instances of a Node app with no exec_mode.
+func (a *App) ListensOnDemand() bool {
+	if !a.IsNode() || len(a.Listen) > 0 || a.ExecMode == ExecFork {
+		return false
+	}
+	return a.ExecMode == ExecCluster || a.Instances > 1
+}
 
 // Canonicalize fills defaults in place. It is separate from Validate so a
 // spec can be shown as written.
 func (a *App) Canonicalize() {
 	if a.Instances == 0 {
 		a.Instances = 1
+	}
+	if a.Autorestart == "" && a.IsJob() {
+		a.Autorestart = RestartNever // a job's run ends; its schedule starts the next
+	}
+	if a.Concurrency == "" && a.IsJob() {
+		a.Concurrency = ConcurrencyForbid
 	}
 	if a.Autorestart == "" {
 		a.Autorestart = RestartAlways
@@ -215,6 +258,9 @@ func (a *App) Canonicalize() {
 		if p != nil {
 			p.canonicalize()
 		}
+	}
+	if a.Pool != nil {
+		a.Pool.canonicalize()
 	}
 	if a.ReadyTimeout == 0 {
 		a.ReadyTimeout = Duration(DefaultReadyTimeout)
@@ -278,7 +324,7 @@ func (a *App) Validate() error { return a.ValidateWith(DefaultLimits()) }
 // ValidateWith reports every problem of a at once, within lim. A problem
 // with one key is a *FieldError.
 func (a *App) ValidateWith(lim Limits) error {
-	errs := a.checkBounds(lim)
+	errs := append(a.checkBounds(lim), a.checkPool()...)
 	bad := func(format string, args ...any) {
 		errs = append(errs, fmt.Errorf(format, args...))
 	}
@@ -340,17 +386,20 @@ func (a *App) ValidateWith(lim Limits) error {
 			}
 			errs = append(errs, &FieldError{App: a.Name, Key: key, Msg: err.Error()})
 		}
-	} else if a.CronTimezone != "" {
-		errs = append(errs, &FieldError{App: a.Name, Key: "cron_timezone", Msg: "is set without cron_restart"})
+	} else if a.CronTimezone != "" && a.Schedule == "" {
+		errs = append(errs, &FieldError{App: a.Name, Key: "cron_timezone", Msg: "is set without cron_restart or schedule"})
 	}
+	errs = append(errs, a.checkJob()...)
 	if a.Health != nil {
 		errs = append(errs, a.Health.check(a.Name, "health")...)
 	}
 	if a.Readiness != nil {
 		errs = append(errs, a.Readiness.check(a.Name, "readiness")...)
 	}
+	errs = append(errs, a.checkDepends()...)
 	oneOf("ipc", a.IPC, IPCAuto, IPCNode, IPCJSON, IPCOff)
 	oneOf("listen_mode", a.ListenMode, ListenShared, ListenReusePort)
+	oneOf("exec_mode", a.ExecMode, ExecCluster, ExecFork)
 	if a.ListenMode == ListenReusePort {
 		for _, l := range a.Listen {
 			if !strings.HasPrefix(l, "tcp") {
@@ -401,8 +450,13 @@ func (a *App) Clone() *App {
 	}
 	c.StopExitCodes = slices.Clone(a.StopExitCodes)
 	c.Health, c.Readiness = a.Health.Clone(), a.Readiness.Clone()
+	if a.Pool != nil {
+		p := *a.Pool
+		c.Pool = &p
+	}
 	c.Watch, c.IgnoreWatch = slices.Clone(a.Watch), slices.Clone(a.IgnoreWatch)
 	c.Env = cloneMap(a.Env)
+	c.DependsOn = cloneMap(a.DependsOn)
 	c.CallerEnv = cloneMap(a.CallerEnv)
 	if a.MinUptime != nil {
 		d := *a.MinUptime

@@ -7,9 +7,8 @@
 package store
 
 import (
-	"encoding/binary"
+	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -20,12 +19,12 @@ import (
 )
 
 var (
-	bucketApps   = []byte("apps")
-	bucketEvents = []byte("events")
+	bucketApps = []byte("apps")
+	bucketJobs = []byte("jobs") // each job's history and last time dealt with
+	// bucketSettings holds the daemon's own choices (what tend serve
+	// opened), so that they survive its restart.
+	bucketSettings = []byte("settings")
 )
-
-// MaxEvents bounds the history kept.
-const MaxEvents uint64 = 20000
 
 // Store is the open database.
 type Store struct {
@@ -46,12 +45,12 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("open state %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketApps, bucketEvents} {
+		for _, b := range [][]byte{bucketApps, bucketJobs, bucketAppEvents, bucketEventCounts, bucketSettings} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
 		}
-		return nil
+		return migrateEvents(tx, time.Now())
 	})
 	if err != nil {
 		db.Close()
@@ -96,9 +95,38 @@ func (s *Store) Update(puts []spec.Record, deletes []string) error {
 			if err := b.Delete([]byte(n)); err != nil {
 				return err
 			}
+			if err := tx.Bucket(bucketJobs).Delete([]byte(n)); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
+}
+
+// PutJob writes the state of the job named name.
+func (s *Store) PutJob(name string, j spec.JobState) error {
+	v, err := json.Marshal(j)
+	if err != nil {
+		return err
+	}
+	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketJobs).Put([]byte(name), v) })
+}
+
+// Jobs returns the stored state of every job. One that does not read is
+// left out: a job without history runs on, it does not keep others from
+// restoring.
+func (s *Store) Jobs() (map[string]spec.JobState, error) {
+	out := map[string]spec.JobState{}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketJobs).ForEach(func(k, v []byte) error {
+			var j spec.JobState
+			if json.Unmarshal(v, &j) == nil {
+				out[string(k)] = j
+			}
+			return nil
+		})
+	})
+	return out, err
 }
 
 // Apps returns every stored app.
@@ -124,100 +152,22 @@ func (s *Store) Apps() ([]spec.Record, error) {
 	return out, err
 }
 
-// AddEvent queues e for the history.
-func (s *Store) AddEvent(e spec.Event) {
-	s.mu.Lock()
-	s.pending = append(s.pending, e)
-	s.mu.Unlock()
-	select {
-	case s.kick <- struct{}{}:
-	default:
-	}
-}
-
-func (s *Store) writeEvents() {
-	defer close(s.closed)
-	for {
-		select {
-		case <-s.kick:
-			s.flush()
-		case <-s.done:
-			s.flush()
-			return
+// PutSetting stores the daemon's setting name (nil removes it).
+func (s *Store) PutSetting(name string, v []byte) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		if v == nil {
+			return tx.Bucket(bucketSettings).Delete([]byte(name))
 		}
-	}
-}
-
-func (s *Store) flush() {
-	s.flushMu.Lock()
-	defer s.flushMu.Unlock()
-	s.mu.Lock()
-	evs := s.pending
-	s.pending = nil
-	s.mu.Unlock()
-	if len(evs) == 0 {
-		return
-	}
-	// A failure here loses history, not state; the daemon logs the
-	// database's health elsewhere, so it is not reported per event.
-	_ = s.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketEvents)
-		for _, e := range evs {
-			seq, _ := b.NextSequence()
-			e.Seq = seq
-			v, err := json.Marshal(e)
-			if err != nil {
-				return err
-			}
-			if err := b.Put(key(seq), v); err != nil {
-				return err
-			}
-		}
-		return trim(b, MaxEvents)
+		return tx.Bucket(bucketSettings).Put([]byte(name), v)
 	})
 }
 
-// trim deletes events older than the newest keep.
-func trim(b *bolt.Bucket, keep uint64) error {
-	last := b.Sequence()
-	if last <= keep {
-		return nil
-	}
-	c := b.Cursor()
-	for k, _ := c.First(); k != nil && binary.BigEndian.Uint64(k) <= last-keep; k, _ = c.First() {
-		if err := c.Delete(); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func key(seq uint64) []byte {
-	var k [8]byte
-	binary.BigEndian.PutUint64(k[:], seq)
-	return k[:]
-}
-
-// Events returns up to n of the newest events, oldest first, of app (""
-// for all), after flushing what is queued.
-func (s *Store) Events(app string, n int) ([]spec.Event, error) {
-	s.flush()
-	var out []spec.Event
+// Setting returns the daemon's setting name, or nil.
+func (s *Store) Setting(name string) ([]byte, error) {
+	var out []byte
 	err := s.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketEvents).Cursor()
-		for k, v := c.Last(); k != nil && len(out) < n; k, v = c.Prev() {
-			var e spec.Event
-			if err := json.Unmarshal(v, &e); err != nil {
-				return errors.Join(fmt.Errorf("event %d", binary.BigEndian.Uint64(k)), err)
-			}
-			if app == "" || e.App == app {
-				out = append(out, e)
-			}
-		}
+		out = bytes.Clone(tx.Bucket(bucketSettings).Get([]byte(name)))
 		return nil
 	})
-	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
-		out[i], out[j] = out[j], out[i]
-	}
 	return out, err
 }

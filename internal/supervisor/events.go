@@ -15,6 +15,14 @@ type Store interface {
 	Update(puts []spec.Record, deletes []string) error
 	Apps() ([]spec.Record, error)
 	AddEvent(e spec.Event)
+	// PutJob and Jobs keep each job's history and the last time of its
+	// schedule it dealt with; deleting an app deletes its job's too.
+	PutJob(name string, j spec.JobState) error
+	Jobs() (map[string]spec.JobState, error)
+	// PutSetting and Setting keep the daemon's own small facts (nil
+	// deletes): here, how many tasks each pool holds.
+	PutSetting(name string, v []byte) error
+	Setting(name string) ([]byte, error)
 }
 
 // eventHub fans events out to followers (`events -f`); a slow follower

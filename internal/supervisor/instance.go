@@ -1,15 +1,18 @@
 package supervisor
 
 import (
+	"cmp"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/tend-pm/tend/internal/crash"
 	"github.com/tend-pm/tend/internal/logs"
+	"github.com/tend-pm/tend/internal/metrics"
 	"github.com/tend-pm/tend/internal/spec"
 )
 
@@ -47,6 +50,12 @@ type Snapshot struct {
 	HeldBy   string // what holds the run's tree (a cgroup, or the process group)
 	Probes   []spec.ProbeStatus
 	NextCron time.Time // cron_restart's next time, for a running instance
+	// WaitingFor, while it is held waiting, is what for: "waiting for db
+	// (ready)".
+	WaitingFor string
+	// RestartsBy counts Restarts by reason (exit, health, watchdog,
+	// not_ready, oom, cron, memory, watch).
+	RestartsBy map[string]int
 	// NotReady is set on an online instance failing its readiness probe.
 	NotReady bool
 	// Rested is set when the restart policy left it stopped (a clean
@@ -66,6 +75,7 @@ const (
 	cmdQuit
 	cmdNote    // record why as an event of this instance
 	cmdInvalid // its spec does not validate: errored, for why
+	cmdRelease // what its dependencies have reached changed
 )
 
 type command struct {
@@ -74,6 +84,8 @@ type command struct {
 	app       *spec.App
 	sig       syscall.Signal
 	why       string
+	due       time.Time // cmdStart, cmdRestart of a job: the time of the schedule the run is for
+	runWhy    string    // and why it runs, when not at its time (run now, catch-up), for its history
 	reply     chan error
 }
 
@@ -99,6 +111,13 @@ type instance struct {
 
 	snap  atomic.Pointer[Snapshot]
 	usage atomic.Pointer[usageSample]
+	// series is the instance's last hour of usage, a sample a second.
+	series *metrics.Series
+	// lines counts the output lines read (stdout, stderr), ipcIn the
+	// messages the app sent on its channel, ipcOut those tend send
+	// delivered to it; over all its runs.
+	lines         [2]atomic.Int64
+	ipcIn, ipcOut atomic.Int64
 
 	// owned by run:
 	app        *spec.App
@@ -108,10 +127,16 @@ type instance struct {
 	waiters    []chan error     // replied when stopped
 	afterStop  []chan error     // restart: replied once started again
 	again      bool             // start again once stopped (a trigger's restart)
+	waitingFor string           // set while held for dependencies
+	nextDue    time.Time        // a job's next run is for this time of its schedule
+	nextWhy    string           // and this is why, when it is not its time
+	stopResult string           // a job's run stopped by a command: how its history says it ended
 	quitting   bool
 	rested     bool // the last move was the policy's rest
 	hist       History
 	restarts   int
+	restartsBy map[string]int // restarts by reason (trigger.go's causes, cron, memory, watch); replaced, never changed
+	lastCause  string         // why the last run ended, for the restart that follows
 	lastExit   *spec.ExitInfo
 	reason     string
 	decision   string
@@ -128,15 +153,16 @@ type instance struct {
 
 func newInstance(s *Supervisor, app *spec.App, id int) *instance {
 	in := &instance{
-		sup:   s,
-		name:  app.Name,
-		id:    id,
-		log:   s.log.With("app", app.Name, "instance", id),
-		cmds:  make(chan command),
-		inbox: make(chan appSignal, 16),
-		done:  make(chan struct{}),
-		app:   app,
-		ring:  logs.NewRing(ringLines),
+		sup:    s,
+		name:   app.Name,
+		id:     id,
+		log:    s.log.With("app", app.Name, "instance", id),
+		cmds:   make(chan command),
+		inbox:  make(chan appSignal, 16),
+		series: new(metrics.Series),
+		done:   make(chan struct{}),
+		app:    app,
+		ring:   logs.NewRing(ringLines),
 	}
 	in.openLogs()
 	in.publish()
@@ -192,12 +218,19 @@ func (in *instance) run() {
 		case <-r.readyTimeoutC:
 			r.readyTimeoutC = nil
 			in.failRun(fmt.Sprintf("not ready within %s (ready: %s)", in.app.ReadyTimeout, in.app.Ready))
+		case <-r.deadlineC:
+			r.deadlineC = nil
+			r.timedOut = true
+			in.failRun(fmt.Sprintf("timeout: the run lasted %s", in.app.Timeout))
 		case <-r.watchdogC:
 			r.watchdogC = nil
 			in.failRun(fmt.Sprintf("watchdog: no WATCHDOG=1 for %s", in.app.Watchdog))
 		case <-in.retryC:
 			in.retryC = nil
-			in.restarts++
+			if in.hold() {
+				break
+			}
+			in.countRestart(in.lastCause)
 			if in.must(in.move(InTimer, "restart #"+fmt.Sprint(in.restarts), nil)) {
 				in.start()
 			}
@@ -205,6 +238,10 @@ func (in *instance) run() {
 			in.onCron(r)
 		case path := <-r.watchC:
 			in.onWatch(r, "watch: "+path+" changed")
+		case <-r.tasksIdle:
+			in.tasksDrained(r, false)
+		case <-r.tasksC:
+			in.tasksDrained(r, true)
 		case <-r.killC:
 			r.killC = nil
 			in.note(fmt.Sprintf("kill_timeout %s passed: SIGKILL to the whole tree", in.app.KillTimeout))
@@ -237,12 +274,18 @@ func (in *instance) handle(c command) {
 		if c.probation != nil {
 			in.probation = c.probation
 		}
+		in.nextDue, in.nextWhy = c.due, c.runWhy
 		c.reply <- in.startCmd(c.why)
 	case cmdStop, cmdQuit:
+		in.stopResult = spec.RunStopped
 		in.quitting = in.quitting || c.kind == cmdQuit
 		in.again = false // a stop asked for wins over a trigger's restart
 		in.stop(c.why, c.reply)
 	case cmdRestart:
+		in.nextDue, in.nextWhy, in.stopResult = c.due, c.runWhy, spec.RunStopped
+		if !c.due.IsZero() {
+			in.stopResult = spec.RunReplaced
+		}
 		if in.state.Running() {
 			in.afterStop = append(in.afterStop, c.reply)
 			in.stop(c.why, nil)
@@ -268,6 +311,46 @@ func (in *instance) handle(c command) {
 		c.reply <- nil
 	case cmdInvalid:
 		c.reply <- in.move(InInvalid, c.why, nil)
+	case cmdRelease:
+		in.release()
+		c.reply <- nil
+	}
+}
+
+// hold moves the instance to waiting, held, when its dependencies have
+// not met their conditions, and reports whether it did. A reload's new
+// instance is never held: the old generation's dependencies were met.
+func (in *instance) hold() bool {
+	if in.probation != nil {
+		return false
+	}
+	why := in.sup.blocked(in.app)
+	if why == "" {
+		return false
+	}
+	if why != in.waitingFor || in.state != Waiting {
+		in.waitingFor = why
+		in.must(in.move(InHold, why, nil))
+	}
+	return true
+}
+
+// release starts a held instance whose dependencies are met now, or
+// records what it waits for if that changed. It looks again itself: the
+// loop that asked may have seen an older state.
+func (in *instance) release() {
+	if in.state != Waiting || in.waitingFor == "" {
+		return
+	}
+	if in.hold() {
+		return
+	}
+	met := make([]string, 0, len(in.app.DependsOn))
+	for _, d := range in.app.Dependencies() {
+		met = append(met, d.String())
+	}
+	if in.must(in.move(InRelease, "dependencies met: "+strings.Join(met, ", "), nil)) {
+		in.start()
 	}
 }
 
@@ -275,10 +358,16 @@ func (in *instance) startCmd(why string) error {
 	if in.state == Waiting {
 		in.forceStop(why) // start now rather than after the delay
 	}
+	if in.state != Stopped && in.state != Errored {
+		return fmt.Errorf("%s:%d: %w", in.name, in.id, &TransitionError{From: in.state, Input: InStart})
+	}
+	in.hist = History{}
+	if in.hold() {
+		return nil
+	}
 	if err := in.move(InStart, why, nil); err != nil {
 		return fmt.Errorf("%s:%d: %w", in.name, in.id, err)
 	}
-	in.hist = History{}
 	in.start()
 	return nil
 }
@@ -299,7 +388,9 @@ func (in *instance) stop(why string, reply chan error) {
 			break
 		}
 		in.r.dropTimers()
-		in.askToStop()
+		if !in.drainTasks(in.r) {
+			in.askToStop()
+		}
 		// The main process may already be gone (a tree still draining).
 		in.settle()
 	case Stopping:
@@ -319,6 +410,10 @@ func (in *instance) stop(why string, reply chan error) {
 // askToStop sends the stop message or signal and arms the SIGKILL.
 func (in *instance) askToStop() {
 	r := in.r
+	r.tasksIdle, r.tasksC = nil, nil
+	if r.worker != nil {
+		r.pool.Drain(r.worker) // no new task for a run that stops
+	}
 	r.stopWatches() // a stopping run is not probed: its failures mean nothing
 	r.killC = time.After(in.app.KillTimeout.D())
 	if r.conn != nil && in.app.ShutdownWithMessage {
@@ -357,6 +452,10 @@ func (in *instance) start() {
 		return
 	}
 	in.r = r
+	r.due, r.runWhy, in.nextDue, in.nextWhy = in.nextDue, in.nextWhy, time.Time{}, ""
+	if app.IsJob() && app.Timeout > 0 {
+		r.deadlineC = time.After(app.Timeout.D())
+	}
 	in.live.Store(r)
 	in.openLogs()
 	in.ring.Reset() // the crash tail is this run's
@@ -415,9 +514,9 @@ func (in *instance) settle() {
 	if r.limits != nil && r.failure == "" && r.limits.OOMKills() > 0 {
 		r.failure = oomReason(in.app)
 	}
+	in.endUsage(r)
 	st := r.release()
 	in.live.Store(nil)
-	in.usage.Store(nil)
 	if st.Lost {
 		// Another waiter in the daemon took its exit status (proc's sweep).
 		r.failure = fmt.Sprintf("lost: pid %d ended and tend's reaper did not see how", r.p.Pid)
@@ -425,10 +524,14 @@ func (in *instance) settle() {
 	}
 	exit := Exit{Code: st.Code, Signal: st.Signal, Ran: r.exitedAt.Sub(r.started), Failure: r.failure}
 	in.lastExit = &spec.ExitInfo{Code: st.Code, Signal: spec.SignalOf(st.Signal), Time: r.exitedAt}
+	if r.worker != nil {
+		r.pool.Leave(r.worker, "exited ("+exitWords(in.lastExit)+")")
+	}
 	if in.state != Stopping {
 		in.afterRun(exit, exit.String())
 		return
 	}
+	in.endJobRun(r, exit, cmp.Or(in.stopResult, spec.RunStopped))
 	in.must(in.move(InGone, "stopped: "+exit.String(), &exit))
 	in.probationFailed("was stopped before it was ready")
 	for _, w := range in.waiters {
@@ -452,6 +555,7 @@ func (in *instance) afterRun(exit Exit, why string) {
 	if !clean {
 		in.crash = excerpt(in.ring.Last(ringLines), crashTail)
 	}
+	in.endJobRun(in.r, exit, "")
 	if !in.must(in.move(InExit, why, &exit)) {
 		return
 	}
@@ -465,6 +569,7 @@ func (in *instance) afterRun(exit Exit, why string) {
 		in.must(in.move(InRest, "a failed new generation is not restarted; the old instance keeps serving", nil))
 		return
 	}
+	in.lastCause = causeOf(exit)
 	now := time.Now()
 	d := Decide(in.app, in.hist, exit, now, rand.Float64())
 	in.hist = d.History
@@ -503,7 +608,7 @@ func (in *instance) move(ev Input, reason string, exit *Exit) error {
 		}
 	}
 	if to != Waiting {
-		in.nextTry = time.Time{}
+		in.nextTry, in.waitingFor = time.Time{}, ""
 	}
 	in.state, in.reason, in.rested = to, reason, ev == InRest
 	if to == Online && in.probation != nil {
@@ -512,6 +617,9 @@ func (in *instance) move(ev Input, reason string, exit *Exit) error {
 	}
 	if to == Stopped {
 		in.r = nil // a stopped instance has no run
+	}
+	if to == Online && in.r != nil && in.r.worker != nil {
+		in.r.pool.Join(in.r.worker) // a task goes only to an online worker
 	}
 	in.publish() // before any reply, so a caller sees the state it waited for
 	in.sup.record(e)
@@ -534,6 +642,7 @@ func (in *instance) publish() {
 		App: in.name, Instance: in.id, State: in.state, Restarts: in.restarts,
 		LastExit: in.lastExit, Reason: in.reason, Decision: in.decision,
 		NextTry: in.nextTry, Crash: in.crash, Rested: in.rested && in.state == Stopped,
+		WaitingFor: in.waitingFor, RestartsBy: in.restartsBy,
 	}
 	if r := in.r; r != nil {
 		s.Pid, s.Started = r.p.Pid, r.started
@@ -548,7 +657,12 @@ func (in *instance) publish() {
 			s.HeldBy = "cgroup " + g.Path
 		}
 	}
-	in.snap.Store(s)
+	if old := in.snap.Swap(s); old == nil || old.State != s.State || old.NotReady != s.NotReady {
+		in.sup.depsChanged() // a dependent may wait for this change
+		if r := in.r; r != nil && r.worker != nil {
+			r.pool.Pause(r.worker, s.NotReady) // no new task for an instance that is not ready
+		}
+	}
 }
 
 // openLogs picks this app's files (the spec may have changed).

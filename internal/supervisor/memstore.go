@@ -1,6 +1,8 @@
 package supervisor
 
 import (
+	"maps"
+	"slices"
 	"sync"
 
 	"github.com/tend-pm/tend/internal/spec"
@@ -13,9 +15,11 @@ const memEvents = 1000
 // file each time and must not touch the daemon's store, and for tests.
 // It keeps the newest memEvents events.
 type MemStore struct {
-	mu     sync.Mutex // guards the fields below
-	apps   map[string]spec.Record
-	events []spec.Event
+	mu       sync.Mutex // guards the fields below
+	apps     map[string]spec.Record
+	jobs     map[string]spec.JobState
+	events   []spec.Event
+	settings map[string][]byte
 }
 
 // PutApps implements Store.
@@ -45,8 +49,50 @@ func (m *MemStore) DeleteApps(names ...string) error {
 	defer m.mu.Unlock()
 	for _, n := range names {
 		delete(m.apps, n)
+		delete(m.jobs, n)
 	}
 	return nil
+}
+
+// PutJob implements Store.
+func (m *MemStore) PutJob(name string, j spec.JobState) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.jobs == nil {
+		m.jobs = map[string]spec.JobState{}
+	}
+	j.Runs = slices.Clone(j.Runs)
+	m.jobs[name] = j
+	return nil
+}
+
+// PutSetting implements Store.
+func (m *MemStore) PutSetting(name string, v []byte) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.settings == nil {
+		m.settings = map[string][]byte{}
+	}
+	if v == nil {
+		delete(m.settings, name)
+	} else {
+		m.settings[name] = slices.Clone(v)
+	}
+	return nil
+}
+
+// Setting implements Store.
+func (m *MemStore) Setting(name string) ([]byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return slices.Clone(m.settings[name]), nil
+}
+
+// Jobs implements Store.
+func (m *MemStore) Jobs() (map[string]spec.JobState, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return maps.Clone(m.jobs), nil
 }
 
 // Apps implements Store.

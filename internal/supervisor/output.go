@@ -45,15 +45,15 @@ func (in *instance) pump(r *run) <-chan struct{} {
 			close(done)
 		}
 	}
-	go in.drain(end, r, r.pipes[0], "out", in.out, f)
-	go in.drain(end, r, r.pipes[1], "err", in.err, f)
+	go in.drain(end, r, r.pipes[0], "out", in.out, f, &in.lines[0])
+	go in.drain(end, r, r.pipes[1], "err", in.err, f, &in.lines[1])
 	if r.conn != nil {
 		go in.readChannel(r)
 	}
 	return done
 }
 
-func (in *instance) drain(end func(), rn *run, r *os.File, stream string, w *logs.Writer, f logs.Format) {
+func (in *instance) drain(end func(), rn *run, r *os.File, stream string, w *logs.Writer, f logs.Format, lines *atomic.Int64) {
 	defer crash.Guard(in.log, "output "+stream)
 	defer end()
 	defer r.Close()
@@ -75,6 +75,7 @@ func (in *instance) drain(end func(), rn *run, r *os.File, stream string, w *log
 		}
 		buf = sf.Append(buf[:0], stamp, text)
 		w.WriteLine(buf)
+		lines.Add(1)
 		if re := rn.readyLine.Load(); re != nil && re.Match(text) && rn.readyLine.CompareAndSwap(re, nil) {
 			in.tell(appSignal{r: rn, kind: sigReady, from: "log"})
 		}

@@ -135,7 +135,7 @@ func mend(rec spec.Record, in *instance) (command, bool) {
 	snap := in.snap.Load()
 	want := rec.Wants(in.id)
 	switch st := snap.State; {
-	case want && st == Stopped && !snap.Rested:
+	case want && st == Stopped && !snap.Rested && !rec.App.IsJob(): // a job waits for its schedule
 		return command{kind: cmdStart, why: "reconciler: meant to run, found stopped; started again"}, true
 	case !want && (st == Starting || st == Online || st == Waiting):
 		return command{kind: cmdStop, why: "reconciler: meant to be stopped, found " + st.String() + "; stopped"}, true

@@ -101,6 +101,15 @@ func (s *Supervisor) reloadOneBy(name string, id int, by string) error {
 	old, app := a.instances[id], a.rec.App
 	s.mu.Unlock()
 
+	if app.IsJob() {
+		// A job is not served: its next run takes the spec, and a run
+		// going now ends as it would.
+		if err := old.send(command{kind: cmdUpdate, app: app}); err != nil {
+			return fmt.Errorf("reload %s:%d: %w", name, id, err)
+		}
+		return nil
+	}
+
 	if st := old.snap.Load().State; !st.Running() || st == Stopping {
 		// Nothing serves: there is nothing to keep up. It starts with
 		// the app's spec, which apply may have changed.

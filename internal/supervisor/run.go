@@ -15,6 +15,9 @@ import (
 	"github.com/tend-pm/tend/internal/ipc"
 	"github.com/tend-pm/tend/internal/listen"
 	"github.com/tend-pm/tend/internal/logs"
+	"github.com/tend-pm/tend/internal/metrics"
+	"github.com/tend-pm/tend/internal/nodepreload"
+	"github.com/tend-pm/tend/internal/pool"
 	"github.com/tend-pm/tend/internal/proc"
 	"github.com/tend-pm/tend/internal/spec"
 	"github.com/tend-pm/tend/internal/watch"
@@ -32,9 +35,13 @@ import (
 // belongs to the instance's owner goroutine, except readyLine, which the
 // output readers share.
 type run struct {
-	in      *instance
-	p       *proc.Process
-	conn    *ipc.Conn // nil with ipc: off
+	in   *instance
+	p    *proc.Process
+	conn *ipc.Conn // nil with ipc: off
+	// pool and worker are set when the app has a pool: the run takes
+	// tasks while online.
+	pool    *pool.Pool
+	worker  *pool.Worker
 	pipes   [2]*os.File
 	started time.Time
 
@@ -46,7 +53,13 @@ type run struct {
 	readyC        <-chan time.Time // min_uptime passed
 	readyTimeoutC <-chan time.Time // ready_timeout passed without a ready signal
 	watchdogC     <-chan time.Time // the wait for the next WATCHDOG=1
+	deadlineC     <-chan time.Time // a job's timeout passed
+	due           time.Time        // a job's run: the time of its schedule it is for
+	runWhy        string           // and why it ran, when not at its time
+	timedOut      bool             // a job's run was stopped at its timeout
 	killC         <-chan time.Time // kill_timeout passed while stopping
+	tasksIdle     <-chan struct{}  // stopping, its tasks in flight ended
+	tasksC        <-chan time.Time // stopping, kill_timeout passed with tasks in flight
 	pollC         <-chan time.Time // look again for survivors of the tree
 	cronC         <-chan time.Time // cron_restart's next time (or an hour's hop towards it)
 	cronNext      time.Time
@@ -67,6 +80,9 @@ type run struct {
 	// oomSeen is how many OOM kills of its group were acted on.
 	limits  *cgroup.Applied
 	oomSeen int
+	// meter measures the run's tree for the sampler, the memory watch
+	// and the run's last account.
+	meter metrics.Meter
 	// limitApp holds the app's limit keys as this run applied them, for
 	// show (the owner's app is not for other goroutines to read).
 	limitApp     spec.App
@@ -124,6 +140,15 @@ func (in *instance) spawn(app *spec.App) (r *run, err error) {
 		}
 		r.probeSocks = private
 		undo = append(undo, r.closeProbeSockets)
+	} else if app.ListensOnDemand() && app.IPC != spec.IPCOff && in.sup.runDir != "" {
+		// PM2's cluster mode: the preload asks tend for each address
+		// the app listens on (ondemand.go).
+		path, err := in.sup.preload()
+		if err != nil {
+			return nil, err
+		}
+		ps.Env = setEnv(ps.Env, "NODE_OPTIONS", nodepreload.Options(getEnv(ps.Env, "NODE_OPTIONS"), path))
+		ps.Env = setEnv(ps.Env, "TEND_LISTEN_ON_DEMAND", "1")
 	}
 	if app.IPC != spec.IPCOff {
 		c, child, err := ipc.Pair(app.IsNode())
@@ -135,6 +160,7 @@ func (in *instance) spawn(app *spec.App) (r *run, err error) {
 		childEnds = append(childEnds, child)
 		ps.ExtraFiles = append(ps.ExtraFiles, child)
 		ps.Env = channelEnv(ps.Env, app, 2+len(ps.ExtraFiles))
+		in.poolWorker(r, app)
 	}
 	if in.sup.notifyPath != "" {
 		ps.Env = setEnv(ps.Env, "NOTIFY_SOCKET", in.sup.notifyPath)
@@ -257,7 +283,7 @@ func (r *run) closeProbeSockets() {
 
 // dropTimers stops the waits of a live run: readiness and watchdog.
 func (r *run) dropTimers() {
-	r.readyC, r.readyTimeoutC, r.watchdogC = nil, nil, nil
+	r.readyC, r.readyTimeoutC, r.watchdogC, r.deadlineC = nil, nil, nil, nil
 }
 
 // alive reports whether the run's main process has not been reaped.

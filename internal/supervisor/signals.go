@@ -29,6 +29,8 @@ const (
 	sigBad     // a line that could not be read
 	sigProbe   // a probe's result (from tend itself)
 	sigMemory  // a sample of the tree's memory (max_memory_restart)
+	sigNote    // something tend did for the run, to record (text)
+	sigReplace // the pool asks for a new process (from: the trigger's kind, text: why)
 )
 
 // appSignal is one thing a run said. r is the run it came from: a
@@ -66,6 +68,7 @@ func (in *instance) tell(sg appSignal) {
 func (in *instance) readChannel(r *run) {
 	defer crash.Guard(in.log, "ipc channel")
 	r.conn.Read(func(m ipc.Message) {
+		in.ipcIn.Add(1)
 		sg := appSignal{r: r, from: "ipc"}
 		switch m.Type {
 		case "ready":
@@ -74,6 +77,16 @@ func (in *instance) readChannel(r *run) {
 			sg.kind, sg.text = sigStatus, m.Text
 		case "stopping":
 			sg.kind = sigStopping
+		case "result", "error":
+			if taskAnswer(r, m) {
+				return
+			}
+			sg.kind, sg.text = sigMessage, string(m.Raw)
+		case "listen":
+			// Answered here, not by the owner: the run's channel is
+			// this reader's, and the app waits on the answer.
+			in.sup.serveListen(in, r, m)
+			return
 		default:
 			sg.kind, sg.text = sigMessage, string(m.Raw)
 		}
@@ -122,6 +135,10 @@ func (in *instance) onSignal(sg appSignal) {
 		in.onProbe(r, sg.probe)
 	case sigMemory:
 		in.onMemory(r, sg.size, sg.pid)
+	case sigNote:
+		in.note(sg.text)
+	case sigReplace:
+		in.triggerRestart(sg.from, sg.text)
 	}
 }
 
@@ -214,7 +231,9 @@ func (s *Supervisor) Send(t string, data json.RawMessage) error {
 		}
 		if err := r.conn.Send(data); err != nil {
 			errs = append(errs, fmt.Errorf("send to %s:%d: %w", in.name, in.id, err))
+			continue
 		}
+		in.ipcOut.Add(1)
 	}
 	return refused(errors.Join(errs...))
 }

@@ -16,6 +16,11 @@
 //	  └────────────────────────────────────────────────┘  ▼                 ▼
 //	                                                    waiting ──timer──▶ starting
 //
+// An app with depends_on whose dependencies have not met their
+// conditions is held: start (from stopped or errored) and the restart
+// timer move it to waiting by "hold" instead of starting, and "release"
+// starts it once they have (depends.go).
+//
 // A stored spec that no longer validates (a bound lowered, a record of an
 // older build) goes from stopped straight to errored by "invalid"; it is
 // never started until a valid spec replaces it.
@@ -77,10 +82,12 @@ const (
 	InGiveUp               // the crash-loop rule gave up
 	InRest                 // the policy decided it stays down
 	InInvalid              // its stored spec does not validate
+	InHold                 // its dependencies have not met their conditions
+	InRelease              // they have
 	numInputs
 )
 
-var inputNames = [numInputs]string{"start", "ready", "exit", "stop", "gone", "restart", "timer", "give up", "rest", "invalid"}
+var inputNames = [numInputs]string{"start", "ready", "exit", "stop", "gone", "restart", "timer", "give up", "rest", "invalid", "hold", "release"}
 
 func (e Input) String() string {
 	if e < numInputs {
@@ -92,13 +99,13 @@ func (e Input) String() string {
 // transitions is the legal-move table: transitions[from][input] = to.
 // A missing entry is an illegal move.
 var transitions = map[State]map[Input]State{
-	Stopped:  {InStart: Starting, InStop: Stopped, InInvalid: Errored},
+	Stopped:  {InStart: Starting, InStop: Stopped, InInvalid: Errored, InHold: Waiting},
 	Starting: {InReady: Online, InExit: Exited, InStop: Stopping},
 	Online:   {InExit: Exited, InStop: Stopping},
 	Stopping: {InStop: Stopping, InExit: Stopping, InGone: Stopped},
 	Exited:   {InStop: Stopped, InRestart: Waiting, InGiveUp: Errored, InRest: Stopped},
-	Waiting:  {InStop: Stopped, InTimer: Starting},
-	Errored:  {InStart: Starting, InStop: Stopped},
+	Waiting:  {InStop: Stopped, InTimer: Starting, InHold: Waiting, InRelease: Starting},
+	Errored:  {InStart: Starting, InStop: Stopped, InHold: Waiting},
 }
 
 // TransitionError is an input that makes no sense in a state.

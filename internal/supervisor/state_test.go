@@ -9,13 +9,13 @@ import (
 // pairing either moves where the diagram says or is refused.
 func TestNextEveryStateAndInput(t *testing.T) {
 	want := map[State]map[Input]State{
-		Stopped:  {InStart: Starting, InStop: Stopped, InInvalid: Errored},
+		Stopped:  {InStart: Starting, InStop: Stopped, InInvalid: Errored, InHold: Waiting},
 		Starting: {InReady: Online, InExit: Exited, InStop: Stopping},
 		Online:   {InExit: Exited, InStop: Stopping},
 		Stopping: {InStop: Stopping, InExit: Stopping, InGone: Stopped},
 		Exited:   {InStop: Stopped, InRestart: Waiting, InGiveUp: Errored, InRest: Stopped},
-		Waiting:  {InStop: Stopped, InTimer: Starting},
-		Errored:  {InStart: Starting, InStop: Stopped},
+		Waiting:  {InStop: Stopped, InTimer: Starting, InHold: Waiting, InRelease: Starting},
+		Errored:  {InStart: Starting, InStop: Stopped, InHold: Waiting},
 	}
 	for s := range numStates {
 		for ev := range numInputs {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"slices"
 	"strconv"
@@ -20,6 +21,7 @@ import (
 	"github.com/tend-pm/tend/internal/listen"
 	"github.com/tend-pm/tend/internal/logs"
 	"github.com/tend-pm/tend/internal/notify"
+	"github.com/tend-pm/tend/internal/pool"
 	"github.com/tend-pm/tend/internal/proc"
 	"github.com/tend-pm/tend/internal/spec"
 )
@@ -70,11 +72,22 @@ type Supervisor struct {
 	// instances of their app, but stopped by Shutdown all the same.
 	fresh map[*instance]struct{}
 
-	socks *listen.Registry
+	// pools are the apps' task pools, made at first need; guarded by mu.
+	pools map[string]*pool.Pool
+	// poolsNoted is what notePools last stored; the sampler's own.
+	poolsNoted map[string]int
 
-	lastLook atomic.Int64  // when a client last read usage, unix ns
-	lookC    chan struct{} // wakes an idle sampler
-	reconC   chan struct{} // nudges the reconciler
+	socks  *listen.Registry
+	demand demandSockets // bound at a Node app's first listen(port), in cluster mode
+
+	// sampleMu makes sample one pass at a time: the loop's, or a list's
+	// for an instance not measured yet.
+	sampleMu  sync.Mutex
+	sampleBuf []*instance   // the sampler's list of instances, reused; guarded by sampleMu
+	reconC    chan struct{} // nudges the reconciler
+	depC      chan struct{} // wakes the dependency loop
+	jobC      chan struct{} // wakes the job loop
+	jobs      jobBook
 
 	writers logs.Pool
 
@@ -112,8 +125,9 @@ func New(cfg Config) *Supervisor {
 	s := &Supervisor{
 		home: cfg.Home, store: cfg.Store, spawner: cfg.Spawner, log: cfg.Logger, echo: cfg.Echo,
 		apps: map[string]*app{}, fresh: map[*instance]struct{}{}, quit: make(chan struct{}), closing: make(chan struct{}), started: cfg.StartReason,
-		byPid: map[int]*run{},
-		socks: listen.NewRegistry(), lookC: make(chan struct{}, 1), reconC: make(chan struct{}, 1),
+		byPid: map[int]*run{}, pools: map[string]*pool.Pool{},
+		socks: listen.NewRegistry(), reconC: make(chan struct{}, 1),
+		depC: make(chan struct{}, 1), jobC: make(chan struct{}, 1),
 	}
 	s.writers.OnLoss = s.lostLines
 	s.ops.released = s.nudge // a command that failed midway may leave a drift
@@ -144,9 +158,11 @@ func New(cfg Config) *Supervisor {
 			})
 		}
 	}
-	s.wg.Add(2)
+	s.wg.Add(4)
 	go s.sampleLoop()
 	go s.reconcileLoop()
+	go s.depsLoop()
+	go s.jobLoop()
 	return s
 }
 
@@ -185,9 +201,18 @@ func (s *Supervisor) Restore() error {
 		return fmt.Errorf("restore: %w", err)
 	}
 	slices.SortFunc(recs, func(a, b spec.Record) int { return a.Created.Compare(b.Created) })
+	jobs, err := s.store.Jobs()
+	if err != nil {
+		s.log.Error("restore: the jobs' history does not read; they start without it", "err", err)
+	}
+	s.jobs.mu.Lock()
+	s.jobs.stored = jobs
+	s.jobs.mu.Unlock()
+	s.reportLostTasks()
 	for _, r := range recs {
 		s.restoreOne(r)
 	}
+	s.jobChanged()
 	return nil
 }
 
@@ -209,7 +234,7 @@ func (s *Supervisor) restoreOne(r spec.Record) {
 	s.mu.Unlock()
 	var wanted []*instance
 	for _, in := range a.instances {
-		if r.Wants(in.id) {
+		if r.Wants(in.id) && !r.App.IsJob() { // a job waits for its schedule
 			wanted = append(wanted, in)
 		}
 	}
@@ -281,6 +306,26 @@ func (s *Supervisor) check(apps []*spec.App) error {
 		if err := s.enforcer.Check(limitsOf(a)); err != nil {
 			errs = append(errs, fmt.Errorf("%w: app %q: %v", ErrInvalid, a.Name, err))
 		}
+	}
+	return errors.Join(append(errs, s.checkGraph(apps))...)
+}
+
+// checkGraph refuses dependencies on apps that neither apps nor the
+// daemon hold, and a cycle through apps and the daemon's apps.
+func (s *Supervisor) checkGraph(apps []*spec.App) error {
+	g := s.graph()
+	maps.Copy(g, spec.GraphOf(apps))
+	var errs []error
+	for _, a := range apps {
+		for _, d := range a.Dependencies() {
+			if _, ok := g[d.App]; !ok {
+				errs = append(errs, fmt.Errorf("%w: app %q depends on %q, which tend does not run: start it too (`tend start FILE --only %s,%s`), or drop it from depends_on",
+					ErrInvalid, a.Name, d.App, d.App, a.Name))
+			}
+		}
+	}
+	if c := g.Cycle(); c != nil {
+		errs = append(errs, fmt.Errorf("%w: depends_on makes a cycle: %s", ErrInvalid, strings.Join(c, " → ")))
 	}
 	return errors.Join(errs...)
 }
@@ -412,23 +457,31 @@ func (s *Supervisor) add(apps []*spec.App, replace bool, w writes) error {
 	var toStart, toRestart, toQuit []*instance
 	for _, r := range recs {
 		ins := s.makeInstances(r.App)
+		job := r.App.IsJob() // started by its schedule, not here
 		if old, ok := s.apps[r.App.Name]; ok {
-			if r.Desired == spec.DesiredRunning {
+			if r.Desired == spec.DesiredRunning && !job {
 				toRestart = append(toRestart, ins...)
 			}
 			toQuit = append(toQuit, old.instances...)
 			old.rec, old.instances = r, ins
 			continue
 		}
-		if r.Desired == spec.DesiredRunning {
+		if r.Desired == spec.DesiredRunning && !job {
 			toStart = append(toStart, ins...)
 		}
 		s.apps[r.App.Name] = &app{rec: r, instances: ins}
 	}
 	s.mu.Unlock()
+	s.jobChanged()
 	s.quitInstances(toQuit, "replaced by a new spec")
 	for _, a := range apps {
+		if a.Pool == nil {
+			s.dropPool(a.Name, "its spec has no pool: any more")
+		}
 		s.socks.Release(a.Name, a.Listen) // addresses the new spec dropped
+		if !a.ListensOnDemand() {
+			s.demand.release(a.Name) // no longer in PM2's cluster mode
+		}
 	}
 	return errors.Join(s.startInstances(toStart, s.started), s.startInstances(toRestart, "restarted with its spec from the file"))
 }
@@ -458,7 +511,13 @@ func each(ins []*instance, c command) error {
 }
 
 func (s *Supervisor) quitInstances(ins []*instance, why string) {
-	each(ins, command{kind: cmdQuit, why: why})
+	s.quitInOrder(nil, ins, why)
+}
+
+// quitInOrder is quitInstances, in the stop order of graph g (nil: the
+// daemon's apps').
+func (s *Supervisor) quitInOrder(g spec.Graph, ins []*instance, why string) {
+	s.eachInOrder(g, ins, command{kind: cmdQuit, why: why})
 	for _, in := range ins {
 		<-in.done
 	}
@@ -577,7 +636,12 @@ func (s *Supervisor) Stop(t string) error {
 	if err := s.setDesired(ts, spec.DesiredStopped, direct{s.store}); err != nil {
 		return err
 	}
-	return each(allInstances(ts), command{kind: cmdStop, why: "stopped by tend stop"})
+	for _, t := range ts {
+		if p := s.existingPool(t.app.rec.App.Name); p != nil && len(t.ins) == len(t.app.instances) {
+			p.Stop(stoppedWhy(t.app.rec.App.Name)) // the queued fail now; those in flight end as their workers drain
+		}
+	}
+	return s.eachInOrder(nil, allInstances(ts), command{kind: cmdStop, why: "stopped by tend stop"})
 }
 
 // StartExisting starts stopped apps again (tend start NAME).
@@ -594,23 +658,101 @@ func (s *Supervisor) StartExisting(t string) error {
 		return err
 	}
 	var errs []error
-	for _, in := range allInstances(ts) {
-		if snap := in.snap.Load(); snap.State.Running() || snap.State == Waiting {
+	for _, t := range ts {
+		if p := s.existingPool(t.app.rec.App.Name); p != nil {
+			p.Start()
+		}
+		if t.app.rec.App.IsJob() {
+			errs = append(errs, s.runNow(t, "run now by tend start"))
 			continue
 		}
-		errs = append(errs, in.send(command{kind: cmdStart, why: "started by tend start"}))
+		for _, in := range t.ins {
+			if snap := in.snap.Load(); snap.State.Running() || snap.State == Waiting {
+				continue
+			}
+			errs = append(errs, in.send(command{kind: cmdStart, why: "started by tend start"}))
+		}
 	}
 	return errors.Join(errs...)
 }
 
-// Restart stops then starts what t addresses. A non-nil callerEnv
-// replaces the apps' captured environment first (--update-env).
-func (s *Supervisor) Restart(t string, callerEnv map[string]string) error {
+// RunNow runs the job t names at once, as its schedule would (tend
+// run-now), and enables its schedule if it was stopped.
+func (s *Supervisor) RunNow(t string) error {
 	defer s.lockTarget(t)()
 	ts, err := s.resolve(t)
 	if err != nil {
 		return err
 	}
+	if err := s.runnable(ts); err != nil {
+		return err
+	}
+	var errs []error
+	for _, t := range ts {
+		if !t.app.rec.App.IsJob() {
+			errs = append(errs, refused(fmt.Errorf("%s is not a job (it has no schedule:); `tend restart %s` restarts it", t.app.rec.App.Name, t.app.rec.App.Name)))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	if err := s.setDesired(ts, spec.DesiredRunning, direct{s.store}); err != nil {
+		return err
+	}
+	for _, t := range ts {
+		errs = append(errs, s.runNow(t, "run now by tend run-now"))
+	}
+	return errors.Join(errs...)
+}
+
+// runNow starts a run of job t now, by its concurrency rule: a run still
+// going is an error with forbid (and allow, when every slot is busy), and
+// is replaced with replace. The caller holds the app's op lock.
+func (s *Supervisor) runNow(t target, why string) error {
+	s.mu.Lock()
+	rec := t.app.rec
+	s.mu.Unlock()
+	snaps := make([]*Snapshot, len(t.app.instances))
+	for i, in := range t.app.instances {
+		snaps[i] = in.snap.Load()
+	}
+	act := decideRun(rec, snaps)
+	switch act.kind {
+	case runNone:
+		return refused(fmt.Errorf("%s is stopped; `tend start %s` runs it", rec.App.Name, rec.App.Name))
+	case runSkip:
+		return refused(fmt.Errorf("%s not run: %s", rec.App.Name, act.why))
+	case runReplace:
+		return t.app.instances[act.slot].send(command{kind: cmdRestart, why: why + " (concurrency: replace)", runWhy: why})
+	}
+	return t.app.instances[act.slot].send(command{kind: cmdStart, why: why, runWhy: why})
+}
+
+// Restart stops then starts what t addresses. A non-nil callerEnv
+// replaces the apps' captured environment first (--update-env).
+func (s *Supervisor) Restart(t string, callerEnv map[string]string) error {
+	names, err := s.restart(t, callerEnv)
+	if err != nil {
+		return err
+	}
+	// Under no lock of the restarted apps, so that locking the
+	// dependents cannot deadlock with a command that holds them.
+	return s.propagate(names)
+}
+
+func (s *Supervisor) restart(t string, callerEnv map[string]string) (names []string, err error) {
+	defer s.lockTarget(t)()
+	ts, err := s.resolve(t)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range ts {
+		names = append(names, t.app.rec.App.Name)
+	}
+	return names, s.restartTargets(ts, callerEnv)
+}
+
+func (s *Supervisor) restartTargets(ts []target, callerEnv map[string]string) error {
 	if err := s.runnable(ts); err != nil {
 		return err
 	}
@@ -698,15 +840,19 @@ func (s *Supervisor) delete(t string, w writes) error {
 	if err := w.del(names...); err != nil {
 		return err
 	}
+	g := s.graph() // the stop order, while they are still there
 	s.mu.Lock()
 	for _, n := range names {
 		delete(s.apps, n)
 	}
 	s.mu.Unlock()
-	s.quitInstances(allInstances(ts), "deleted by tend delete")
+	s.quitInOrder(g, allInstances(ts), "deleted by tend delete")
 	for _, n := range names {
+		s.dropPool(n, "its app was deleted")
 		s.socks.Release(n, nil)
+		s.demand.release(n)
 	}
+	s.jobChanged()
 	return nil
 }
 
@@ -732,6 +878,7 @@ func (s *Supervisor) Shutdown(ctx context.Context) error {
 	case <-ctx.Done():
 		err = fmt.Errorf("shutdown: %w", ctx.Err())
 	}
+	s.closePools()
 	close(s.quit)
 	if s.notify != nil {
 		s.notify.Close()
@@ -741,8 +888,20 @@ func (s *Supervisor) Shutdown(ctx context.Context) error {
 		s.log.Error("log files at shutdown: giving up on them", "err", err)
 	}
 	s.socks.Close()
+	s.demand.release("")
 	s.enforcer.Close()
 	return err
+}
+
+// appendInstances appends every instance, in no order, to buf: the
+// sampler's list each second, without allInstances' sort.
+func (s *Supervisor) appendInstances(buf []*instance) []*instance {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, a := range s.apps {
+		buf = append(buf, a.instances...)
+	}
+	return buf
 }
 
 func (s *Supervisor) allInstances() []*instance {

@@ -135,8 +135,10 @@ func TestStopKillsAtKillTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	took := time.Since(begin)
-	if took < 300*time.Millisecond || took > 500*time.Millisecond {
-		t.Errorf("stop took %s; want kill_timeout 300ms + at most 200ms", took)
+	// The slack is for a loaded 2-core machine (a clean-clone CI run
+	// took 512ms beside other work); the default kill_timeout is 10s.
+	if took < 300*time.Millisecond || took > 800*time.Millisecond {
+		t.Errorf("stop took %s; want kill_timeout 300ms + at most 500ms", took)
 	}
 	if v := state(s, "stubborn"); v.LastExit == nil || v.LastExit.Signal != "SIGKILL" {
 		t.Errorf("last exit %+v, want SIGKILL", v.LastExit)

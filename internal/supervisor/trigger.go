@@ -3,13 +3,14 @@ package supervisor
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/tend-pm/tend/internal/cgroup"
 	"github.com/tend-pm/tend/internal/crash"
-	"github.com/tend-pm/tend/internal/metrics"
 	"github.com/tend-pm/tend/internal/ptable"
 	"github.com/tend-pm/tend/internal/spec"
 	"github.com/tend-pm/tend/internal/watch"
@@ -52,7 +53,7 @@ func (in *instance) onCron(r *run) {
 		return
 	}
 	r.cronC = nil
-	in.triggerRestart("cron_restart " + in.app.CronRestart)
+	in.triggerRestart("cron", "cron_restart "+in.app.CronRestart)
 }
 
 // watchFiles starts following app's watch: paths for r. A tree that
@@ -96,16 +97,16 @@ func (in *instance) onWatch(r *run, why string) {
 		go in.sup.triggerReload(in.name, in.id, why)
 		return
 	}
-	in.triggerRestart(why)
+	in.triggerRestart("watch", why)
 }
 
 // triggerRestart restarts a running instance for why (a trigger, not a
 // crash). It does nothing to one that is not running.
-func (in *instance) triggerRestart(why string) {
+func (in *instance) triggerRestart(kind, why string) {
 	if in.state != Starting && in.state != Online {
 		return
 	}
-	in.restarts++
+	in.countRestart(kind)
 	in.decision = why + " → restart (a trigger, not a crash)"
 	in.again = true
 	in.stop(why, nil)
@@ -145,15 +146,16 @@ func (in *instance) watchMemory(r *run, stop <-chan struct{}) {
 
 // treeMemory is the memory of r's whole tree: its cgroup's where the
 // group has the memory controller, else the sum of its processes' RSS.
+//
+// The sampler measures every tree each second too: its sample of this
+// run, when fresh, is taken rather than reading the tree twice.
 func treeMemory(r *run) (uint64, bool) {
-	if g := r.p.Group; g != nil {
-		return groupUsage(g).RSS, true
+	if u := r.in.usage.Load(); u != nil && u.r == r && time.Since(u.at) < 2*memoryEvery {
+		return u.u.RSS, true
 	}
-	tab, err := ptable.Snapshot()
-	if err != nil {
-		return 0, false
-	}
-	return metrics.Sum(tab, r.p.Members(tab)).RSS, true
+	var tab ptable.Table
+	u, err := r.measure(&tab)
+	return u.RSS, err == nil
 }
 
 // onMemory acts on one sample of the current run's memory and of its
@@ -173,7 +175,7 @@ func (in *instance) onMemory(r *run, rss uint64, oom int) {
 	}
 	if r.memOver++; r.memOver >= memoryOver {
 		r.memOver = 0
-		in.triggerRestart(fmt.Sprintf("memory %s > max_memory_restart %s", megabytes(rss), megabytes(limit)))
+		in.triggerRestart("memory", fmt.Sprintf("memory %s > max_memory_restart %s", megabytes(rss), megabytes(limit)))
 	}
 }
 
@@ -195,4 +197,42 @@ func limitsOf(app *spec.App) cgroup.Limits {
 	cores, _ := app.CPUCores() // checked by Validate
 	return cgroup.Limits{MemoryMax: int64(app.MemoryMax), MemoryHigh: int64(app.MemoryHigh), CPUQuota: cores,
 		CPUWeight: app.CPUWeight, PidsMax: app.PidsMax}
+}
+
+// Restart reasons, as metrics count them: a bounded set, so that a label
+// never takes unbounded values.
+const (
+	causeExit     = "exit"      // the run ended and the policy restarted it
+	causeHealth   = "health"    // its liveness probe failed
+	causeWatchdog = "watchdog"  // it missed its sd_notify watchdog
+	causeNotReady = "not_ready" // it was not ready within ready_timeout
+	causeOOM      = "oom"       // the kernel killed it at memory_max
+)
+
+// causeOf is the reason a policy restart after exit counts under.
+func causeOf(exit Exit) string {
+	switch f := exit.Failure; {
+	case strings.HasPrefix(f, "health:"):
+		return causeHealth
+	case strings.HasPrefix(f, "watchdog"):
+		return causeWatchdog
+	case strings.HasPrefix(f, "not ready"):
+		return causeNotReady
+	case strings.Contains(f, "memory_max"):
+		return causeOOM
+	}
+	return causeExit
+}
+
+// countRestart counts one restart for reason.
+func (in *instance) countRestart(reason string) {
+	in.restarts++
+	// A new map each time: snapshots share it, never see it change, and
+	// publish (on every move) copies nothing.
+	m := maps.Clone(in.restartsBy)
+	if m == nil {
+		m = map[string]int{}
+	}
+	m[reason]++
+	in.restartsBy = m
 }

@@ -15,21 +15,65 @@ type View struct {
 	Limits string  // the run's limits and their use (Get only)
 	CPU    float64 // percent of one core
 	Usage  metrics.Usage
+	// PeakRSS is the run's highest tree RSS, from its samples.
+	PeakRSS uint64
+	// CPUTotal is the CPU time of every run of the instance, the current
+	// one's as last measured: a counter that never goes back.
+	CPUTotal time.Duration
+	// LogLines are the output lines read (stdout, stderr); IPCIn and
+	// IPCOut the channel's messages from the app and to it (tend send).
+	LogLines      [2]int64
+	IPCIn, IPCOut int64
+	// NextRun and LastRun, for an instance of a job: its schedule's next
+	// time (zero while the job is stopped) and this instance's last run.
+	NextRun time.Time
+	LastRun *spec.JobRun
 }
 
 // AppView is an app with its instances.
 type AppView struct {
 	Record    spec.Record
 	Instances []View
+	Runs      []spec.JobRun // a job's history, oldest first (Get only)
+}
+
+// withJob adds the job's schedule and history to the views of its
+// instances, and returns its history.
+func (s *Supervisor) withJob(rec spec.Record, vs []View) []spec.JobRun {
+	if !rec.App.IsJob() {
+		return nil
+	}
+	j, ok := s.Job(rec.App.Name)
+	if !ok {
+		return nil
+	}
+	for i := range vs {
+		if rec.Wants(vs[i].Instance) {
+			vs[i].NextRun = j.Next
+		}
+		for k := len(j.Runs) - 1; k >= 0; k-- {
+			if j.Runs[k].Instance == vs[i].Instance {
+				vs[i].LastRun = &j.Runs[k]
+				break
+			}
+		}
+	}
+	return j.Runs
 }
 
 func (in *instance) view() View {
 	v := View{Snapshot: *in.snap.Load()}
+	v.LogLines = [2]int64{in.lines[0].Load(), in.lines[1].Load()}
+	v.IPCIn, v.IPCOut = in.ipcIn.Load(), in.ipcOut.Load()
 	if w := in.writers.Load(); w != nil {
 		v.LostLogs = w[0].Lost() + w[1].Lost()
 	}
-	if u := in.usage.Load(); u != nil && v.Pid != 0 {
-		v.CPU, v.Usage = u.cpu, u.u
+	if u := in.usage.Load(); u != nil {
+		v.CPUTotal = u.spent
+		if v.Pid != 0 && u.r != nil && u.r == in.live.Load() {
+			v.CPU, v.Usage, v.PeakRSS = u.cpu, u.u, u.peak
+			v.CPUTotal += u.u.CPU()
+		}
 	}
 	return v
 }
@@ -38,7 +82,6 @@ func (in *instance) view() View {
 // instance not measured yet (just started) is measured now, so `ls` never
 // shows a live process without its memory.
 func (s *Supervisor) List() []AppView {
-	s.looked()
 	out := s.list()
 	for _, a := range out {
 		for _, v := range a.Instances {
@@ -65,13 +108,13 @@ func (s *Supervisor) list() []AppView {
 		for _, in := range ins[i] {
 			out[i].Instances = append(out[i].Instances, in.view())
 		}
+		s.withJob(out[i].Record, out[i].Instances)
 	}
 	return out
 }
 
 // Get returns one app by name.
 func (s *Supervisor) Get(name string) (AppView, error) {
-	s.looked()
 	if name == "all" {
 		return AppView{}, fmt.Errorf("%w %q: name one app; `tend ls` lists them all", ErrUnknownApp, name)
 	}
@@ -89,7 +132,42 @@ func (s *Supervisor) Get(name string) (AppView, error) {
 		iv.Limits = in.limitsText()
 		v.Instances = append(v.Instances, iv)
 	}
+	v.Runs = s.withJob(v.Record, v.Instances)
 	return v, nil
+}
+
+// UsageHistory is an instance's last seconds of usage.
+type UsageHistory struct {
+	App      string
+	Instance int
+	Start    int64 // the unix second of Samples[0]
+	Samples  []metrics.Sample
+	Bytes    int // what its ring takes now
+}
+
+// UsageHistory returns the last secs seconds up to now of each instance
+// of the app name, or of every app for "" (a dashboard's one call).
+func (s *Supervisor) UsageHistory(name string, secs int, now time.Time) ([]UsageHistory, error) {
+	var ins []*instance
+	if name == "" {
+		ins = s.allInstances()
+	} else {
+		s.mu.Lock()
+		ts, err := s.resolveLocked(name)
+		if err == nil {
+			ins = ts[0].ins
+		}
+		s.mu.Unlock()
+		if err != nil {
+			return nil, err
+		}
+	}
+	out := make([]UsageHistory, 0, len(ins))
+	for _, in := range ins {
+		start, w := in.series.Window(now, secs)
+		out = append(out, UsageHistory{App: in.name, Instance: in.id, Start: start, Samples: w, Bytes: in.series.Bytes()})
+	}
+	return out, nil
 }
 
 // limitsText is the current run's limits with their use, for show:

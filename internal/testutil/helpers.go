@@ -22,6 +22,8 @@ const HelperEnv = "TEND_TEST_HELPER"
 // helpers are the programs the test binary can play; the first argument
 // after the helper name is up to each.
 var helpers = map[string]func(args []string){
+	// poolworker [PIDFILE]: a task pool's worker (poolworker.go).
+	"poolworker": poolWorker,
 	// sleep [PIDFILE]: write the pid to PIDFILE, print "ready", block.
 	"sleep": func(args []string) {
 		if args[0] != "" {

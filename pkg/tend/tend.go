@@ -9,6 +9,7 @@ package tend
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +18,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
+	"time"
 )
 
 // ErrNoChannel is returned by Send when no IPC channel was given.
@@ -33,8 +36,15 @@ var ch struct {
 	once sync.Once
 	f    *os.File // nil: no channel
 	wmu  sync.Mutex
-	msgs chan Message
-	rone sync.Once
+	rone sync.Once // starts the reader
+
+	cmu      sync.Mutex    // guards the consumers below
+	msgs     chan Message  // Messages', once asked for
+	serve    func(task)    // ServeTasks', while it serves: starts one task
+	gone     chan struct{} // closed when the reader ends, once ServeTasks waits on it
+	ended    bool          // the reader has ended
+	stop     chan struct{}
+	stopOnce sync.Once
 }
 
 func channel() *os.File {
@@ -43,6 +53,10 @@ func channel() *os.File {
 		if err != nil || fd < 3 {
 			return
 		}
+		// Non-blocking, the channel is read through Go's poller: a read
+		// that waits parks a goroutine, not a thread, and a pool's
+		// worker answers sooner.
+		syscall.SetNonblock(fd, true)
 		ch.f = os.NewFile(uintptr(fd), "tend-ipc")
 	})
 	return ch.f
@@ -58,9 +72,14 @@ func send(v any) error {
 	if err != nil {
 		return fmt.Errorf("tend: %w", err)
 	}
+	return writeLine(append(b, '\n'))
+}
+
+// writeLine writes one line, whole, on the channel.
+func writeLine(line []byte) error {
 	ch.wmu.Lock()
 	defer ch.wmu.Unlock()
-	_, err = f.Write(append(b, '\n'))
+	_, err := ch.f.Write(line)
 	return err
 }
 
@@ -114,25 +133,148 @@ func Send(v any) error { return send(v) }
 // Messages returns what tend sends: `tend send` data and shutdown
 // requests. With no channel it returns a channel that never delivers.
 func Messages() <-chan Message {
-	ch.rone.Do(func() {
+	ch.cmu.Lock()
+	if ch.msgs == nil {
 		ch.msgs = make(chan Message, 16)
+	}
+	m := ch.msgs
+	ch.cmu.Unlock()
+	startReading()
+	return m
+}
+
+// task is one task of a pool, as the channel brings it.
+type task struct {
+	ID        string          `json:"id"`
+	Data      json.RawMessage `json:"data"`
+	TimeoutMS int64           `json:"timeout_ms"`
+}
+
+// startReading starts the one reader of the channel, which hands tasks
+// to ServeTasks and the rest to Messages.
+func startReading() {
+	ch.rone.Do(func() {
 		f := channel()
 		if f == nil {
 			return
 		}
 		go func() {
-			defer close(ch.msgs)
+			defer func() {
+				ch.cmu.Lock()
+				defer ch.cmu.Unlock()
+				if ch.msgs != nil {
+					close(ch.msgs)
+				}
+				if ch.gone != nil {
+					close(ch.gone)
+				}
+				ch.ended = true
+			}()
 			sc := bufio.NewScanner(f)
 			sc.Buffer(nil, 1<<20)
 			for sc.Scan() {
-				var m Message
-				if json.Unmarshal(sc.Bytes(), &m) == nil && m.Type != "" {
-					ch.msgs <- m
+				var m struct {
+					Type      string          `json:"type"`
+					ID        string          `json:"id"`
+					Data      json.RawMessage `json:"data"`
+					TimeoutMS int64           `json:"timeout_ms"`
+				}
+				if json.Unmarshal(sc.Bytes(), &m) != nil || m.Type == "" {
+					continue
+				}
+				ch.cmu.Lock()
+				msgs, serve := ch.msgs, ch.serve
+				ch.cmu.Unlock()
+				switch {
+				case m.Type == "task" && serve != nil:
+					serve(task{ID: m.ID, Data: m.Data, TimeoutMS: m.TimeoutMS})
+				case m.Type == "shutdown" && serve != nil:
+					ch.stopOnce.Do(func() { close(ch.stop) })
+					fallthrough
+				default:
+					if msgs != nil {
+						msgs <- Message{Type: m.Type, Data: m.Data}
+					}
 				}
 			}
 		}()
 	})
-	return ch.msgs
+}
+
+// ServeTasks makes the program a worker of a task pool (an app with
+// pool:): it says the program is ready, then calls fn for each task tend
+// sends, each in a goroutine of its own (tend sends per_worker at once),
+// with ctx cancelled at the task's timeout, and answers with fn's result
+// (any value encoding/json takes) or its error. It returns once tend asks
+// the program to stop (shutdown_with_message) or the channel closes, when
+// the tasks in flight have been answered; with no channel, ErrNoChannel.
+func ServeTasks(fn func(ctx context.Context, data json.RawMessage) (any, error)) error {
+	if channel() == nil {
+		return ErrNoChannel
+	}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	ch.cmu.Lock()
+	if ch.serve != nil || ch.ended {
+		ch.cmu.Unlock()
+		return errors.New("tend: ServeTasks is serving already, or the channel has ended")
+	}
+	// The reader starts each task itself: no hop through a channel
+	// between the read and the task's goroutine.
+	ch.serve = func(t task) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			answer(t, fn)
+		}()
+	}
+	ch.stop, ch.gone = make(chan struct{}), make(chan struct{})
+	stop, gone := ch.stop, ch.gone
+	ch.cmu.Unlock()
+	startReading()
+	if err := Ready(); err != nil {
+		return err
+	}
+	select {
+	case <-stop:
+	case <-gone:
+	}
+	return nil
+}
+
+// answer runs one task and sends its result or error.
+func answer(t task, fn func(ctx context.Context, data json.RawMessage) (any, error)) {
+	ctx, cancel := context.Background(), context.CancelFunc(func() {})
+	if t.TimeoutMS > 0 {
+		ctx, cancel = context.WithTimeout(ctx, time.Duration(t.TimeoutMS)*time.Millisecond)
+	}
+	defer cancel()
+	v, err := run(ctx, t, fn)
+	if err == nil {
+		if b, merr := json.Marshal(v); merr != nil {
+			err = fmt.Errorf("the result does not encode as JSON: %w", merr)
+		} else {
+			id, _ := json.Marshal(t.ID)
+			line := make([]byte, 0, len(b)+len(id)+32)
+			line = append(line, `{"type":"result","id":`...)
+			line = append(line, id...)
+			line = append(line, `,"data":`...)
+			line = append(append(line, b...), "}\n"...)
+			writeLine(line)
+			return
+		}
+	}
+	send(map[string]string{"type": "error", "id": t.ID, "message": err.Error()})
+}
+
+// run calls fn, turning a panic into the task's error.
+func run(ctx context.Context, t task, fn func(ctx context.Context, data json.RawMessage) (any, error)) (v any, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic: %v", p)
+		}
+	}()
+	return fn(ctx, t.Data)
 }
 
 // Listeners returns the sockets passed by LISTEN_FDS (from tend's

@@ -1,0 +1,457 @@
+package supervisor
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/tend-pm/tend/internal/pool"
+	"github.com/tend-pm/tend/internal/spec"
+	"github.com/tend-pm/tend/internal/testutil"
+)
+
+// The task pool's guarantees (issue 15), each over real worker processes
+// (testutil's poolworker, on pkg/tend's ServeTasks).
+
+func poolApp(name string, n int, p spec.Pool, args ...string) *spec.App {
+	a := helperApp(name, "poolworker", args...)
+	a.Instances, a.Pool = n, &p
+	return a
+}
+
+func submitTask(t *testing.T, s *Supervisor, name, data string) *pool.Ticket {
+	t.Helper()
+	k, err := s.SubmitTask(name, json.RawMessage(data), pool.SubmitOptions{})
+	if err != nil {
+		t.Fatalf("submit %s: %v", data, err)
+	}
+	return k
+}
+
+func ended(t *testing.T, k *pool.Ticket, within time.Duration) pool.Record {
+	t.Helper()
+	select {
+	case <-k.Done():
+	case <-time.After(within):
+		t.Fatalf("task %s did not end within %s: %+v", k.ID, within, k.Record())
+	}
+	return k.Record()
+}
+
+func pidsOf(s *Supervisor, name string) map[int]bool {
+	v, err := s.Get(name)
+	if err != nil {
+		panic(err)
+	}
+	out := map[int]bool{}
+	for _, in := range v.Instances {
+		if in.Pid != 0 {
+			out[in.Pid] = true
+		}
+	}
+	return out
+}
+
+func resultPid(t *testing.T, r pool.Record) int {
+	t.Helper()
+	if r.Status != pool.Done {
+		t.Fatalf("task %s: %s (%s), want done", r.ID, r.Status, r.Error)
+	}
+	n, err := strconv.Atoi(string(r.Result))
+	if err != nil {
+		t.Fatalf("result %s: not a pid", r.Result)
+	}
+	return n
+}
+
+// A task waits while no worker is online, and is never given to one that
+// runs but is not online yet.
+func TestPoolGivesTasksOnlyToOnlineWorkers(t *testing.T) {
+	s, _ := newSup(t)
+	a := poolApp("p", 1, spec.Pool{TaskTimeout: spec.Duration(20 * time.Second)})
+	a.Ready, a.ReadyLogLine = spec.ReadyLog, "never printed"
+	if err := s.Add([]*spec.App{a}, false); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, s, "p", Starting)
+	k := submitTask(t, s, "p", `{"pid":true}`)
+	time.Sleep(300 * time.Millisecond) // a worker that is running, not online, must not get it
+	if r := k.Record(); r.Status != pool.Queued || r.Attempts != 0 {
+		t.Fatalf("given to a worker that is not online: %+v", r)
+	}
+	// The same worker, online, takes it.
+	b := poolApp("p", 1, spec.Pool{TaskTimeout: spec.Duration(20 * time.Second)})
+	if err := s.Add([]*spec.App{b}, true); err != nil {
+		t.Fatal(err)
+	}
+	r := ended(t, k, 10*time.Second)
+	if pid := resultPid(t, r); !pidsOf(s, "p")[pid] {
+		t.Fatalf("answered by pid %d, not p's (%v)", pid, pidsOf(s, "p"))
+	}
+}
+
+// A worker killed mid-task has its task retried on another worker, up
+// to retries; then the task fails, saying which worker and how.
+func TestPoolRetriesACrashOnAnotherWorker(t *testing.T) {
+	s, _ := newSup(t)
+	if err := s.Add([]*spec.App{poolApp("p", 2, spec.Pool{Retries: 1})}, false); err != nil {
+		t.Fatal(err)
+	}
+	waitOnline(t, s, "p", 2)
+	k := submitTask(t, s, "p", `{"kill":true}`)
+	r := ended(t, k, 10*time.Second)
+	if r.Status != pool.Failed || r.Attempts != 2 {
+		t.Fatalf("%+v, want failed after 2 attempts", r)
+	}
+	want := "worker " + r.Worker + " exited (signal KILL) during the task (attempt 2 of 2)"
+	if r.Error != want {
+		t.Fatalf("error %q, want %q", r.Error, want)
+	}
+	// Each attempt ran on another instance: each restarts once.
+	testutil.WaitFor(t, 10*time.Second, "both instances restarted once", func() bool {
+		v, _ := s.Get("p")
+		return v.Instances[0].Restarts == 1 && v.Instances[1].Restarts == 1
+	})
+	// A task after them is answered.
+	resultPid(t, ended(t, submitTask(t, s, "p", `{"pid":true}`), 10*time.Second))
+}
+
+func waitOnline(t *testing.T, s *Supervisor, name string, n int) {
+	t.Helper()
+	testutil.WaitFor(t, 10*time.Second, name+" online", func() bool {
+		v, _ := s.Get(name)
+		on := 0
+		for _, in := range v.Instances {
+			if in.State == Online {
+				on++
+			}
+		}
+		return on == n
+	})
+}
+
+// A task over task_timeout fails (no retries) and its worker is
+// replaced: a new process, the restart counted as task_timeout.
+func TestPoolTimeoutReplacesTheWorker(t *testing.T) {
+	s, _ := newSup(t)
+	a := poolApp("p", 1, spec.Pool{TaskTimeout: spec.Duration(300 * time.Millisecond)})
+	if err := s.Add([]*spec.App{a}, false); err != nil {
+		t.Fatal(err)
+	}
+	waitOnline(t, s, "p", 1)
+	before := state(s, "p").Pid
+	k := submitTask(t, s, "p", `{"sleep_ms":60000,"stuck":true}`)
+	r := ended(t, k, 5*time.Second)
+	if r.Status != pool.Failed || r.Error != "ran over task_timeout 300ms on worker p:0" {
+		t.Fatalf("%+v", r)
+	}
+	testutil.WaitFor(t, 10*time.Second, "a new worker", func() bool {
+		v := state(s, "p")
+		return v.State == Online && v.Pid != before && v.Pid != 0
+	})
+	if n := state(s, "p").RestartsBy["task_timeout"]; n != 1 {
+		t.Fatalf("restarts by task_timeout %d, want 1", n)
+	}
+	resultPid(t, ended(t, submitTask(t, s, "p", `{"pid":true}`), 10*time.Second))
+}
+
+// A reload drains: the old worker finishes its task while the new one
+// takes new tasks.
+func TestPoolReloadDrains(t *testing.T) {
+	s, _ := newSup(t)
+	if err := s.Add([]*spec.App{poolApp("p", 1, spec.Pool{})}, false); err != nil {
+		t.Fatal(err)
+	}
+	waitOnline(t, s, "p", 1)
+	old := state(s, "p").Pid
+	long := submitTask(t, s, "p", `{"sleep_ms":1500}`)
+	testutil.WaitFor(t, 5*time.Second, "the long task running", func() bool { return long.Record().Status == pool.Running })
+	reloaded := make(chan error, 1)
+	go func() { _, err := s.Reload("p", 1); reloaded <- err }()
+	testutil.WaitFor(t, 10*time.Second, "the new generation online", func() bool {
+		v := state(s, "p")
+		return v.Pid != old && v.State == Online
+	})
+	fresh := resultPid(t, ended(t, submitTask(t, s, "p", `{"pid":true}`), 5*time.Second))
+	if fresh == old {
+		t.Fatal("a new task went to the draining worker")
+	}
+	if long.Record().Status.Ended() {
+		t.Fatal("the old worker's task ended before the new worker's: no overlap to see")
+	}
+	if got := resultPid(t, ended(t, long, 10*time.Second)); got != old {
+		t.Fatalf("the long task answered by %d, want the old worker %d", got, old)
+	}
+	if err := <-reloaded; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// stop waits for the tasks in flight, up to kill_timeout; a submit to
+// the stopped pool is refused.
+func TestPoolStopWaitsForTasksInFlight(t *testing.T) {
+	s, _ := newSup(t)
+	a := poolApp("p", 1, spec.Pool{})
+	a.KillTimeout = spec.Duration(5 * time.Second)
+	if err := s.Add([]*spec.App{a}, false); err != nil {
+		t.Fatal(err)
+	}
+	waitOnline(t, s, "p", 1)
+	k := submitTask(t, s, "p", `{"sleep_ms":700}`)
+	queued := submitTask(t, s, "p", `{"pid":true}`)
+	testutil.WaitFor(t, 5*time.Second, "running", func() bool { return k.Record().Status == pool.Running })
+	begin := time.Now()
+	if err := s.Stop("p"); err != nil {
+		t.Fatal(err)
+	}
+	if r := k.Record(); r.Status != pool.Done {
+		t.Fatalf("the task in flight at stop: %+v, want done", r)
+	}
+	t.Logf("stop returned after %v, with the task done", time.Since(begin))
+	if r := queued.Record(); r.Status != pool.Failed || !strings.Contains(r.Error, "the pool was stopped") {
+		t.Fatalf("the queued task at stop: %+v", r)
+	}
+	_, err := s.SubmitTask("p", json.RawMessage(`1`), pool.SubmitOptions{})
+	if !errors.Is(err, pool.ErrStopped) {
+		t.Fatalf("submit to a stopped pool: %v", err)
+	}
+}
+
+// The wait for tasks at stop ends at kill_timeout: the stuck task fails
+// with how its worker ended.
+func TestPoolStopWaitIsBoundedByKillTimeout(t *testing.T) {
+	s, _ := newSup(t)
+	a := poolApp("p", 1, spec.Pool{})
+	a.KillTimeout = spec.Duration(300 * time.Millisecond)
+	if err := s.Add([]*spec.App{a}, false); err != nil {
+		t.Fatal(err)
+	}
+	waitOnline(t, s, "p", 1)
+	k := submitTask(t, s, "p", `{"sleep_ms":60000,"stuck":true}`)
+	testutil.WaitFor(t, 5*time.Second, "running", func() bool { return k.Record().Status == pool.Running })
+	begin := time.Now()
+	if err := s.Stop("p"); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(begin); d > 3*time.Second {
+		t.Fatalf("stop took %v with kill_timeout 300ms", d)
+	}
+	r := ended(t, k, time.Second)
+	if r.Status != pool.Failed || r.Error != "worker p:0 exited (signal TERM) during the task" {
+		t.Fatalf("%+v", r)
+	}
+}
+
+// With no worker online for longer than task_timeout, the queued tasks
+// fail with why, and a submit is refused.
+func TestPoolWithoutWorkersRefuses(t *testing.T) {
+	s, _ := newSup(t)
+	a := helperApp("p", "exit", "1", "boom")
+	a.Pool = &spec.Pool{TaskTimeout: spec.Duration(400 * time.Millisecond)}
+	if err := s.Add([]*spec.App{a}, false); err != nil {
+		t.Fatal(err)
+	}
+	k := submitTask(t, s, "p", `1`)
+	r := ended(t, k, 5*time.Second)
+	if r.Status != pool.Failed || !strings.HasPrefix(r.Error, "no online worker of p for ") {
+		t.Fatalf("%+v", r)
+	}
+	_, err := s.SubmitTask("p", json.RawMessage(`1`), pool.SubmitOptions{})
+	if !errors.Is(err, pool.ErrNoWorker) || !strings.Contains(err.Error(), "p:0 ") {
+		t.Fatalf("submit with no worker: %v (want the reason, naming p:0's state)", err)
+	}
+}
+
+// Every accepted task ends exactly once, with a result or an error, while
+// workers are killed under it.
+func TestPoolEveryTaskEndsOnce(t *testing.T) {
+	s, _ := newSup(t)
+	if err := s.Add([]*spec.App{poolApp("p", 2, spec.Pool{Retries: 3, PerWorker: 4})}, false); err != nil {
+		t.Fatal(err)
+	}
+	waitOnline(t, s, "p", 2)
+	const n = 400
+	var notified sync.Map
+	var twice atomic.Int32
+	var ks []*pool.Ticket
+	for i := range n {
+		data := `{"sleep_ms":2}`
+		if i%97 == 50 {
+			data = `{"kill":true}` // four workers die under the load
+		}
+		k, err := s.SubmitTask("p", json.RawMessage(data), pool.SubmitOptions{Notify: func(r pool.Record) {
+			if _, dup := notified.LoadOrStore(r.ID, true); dup {
+				twice.Add(1)
+			}
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ks = append(ks, k)
+	}
+	var done, failed int
+	for _, k := range ks {
+		switch r := ended(t, k, 30*time.Second); r.Status {
+		case pool.Done:
+			done++
+		case pool.Failed:
+			failed++
+			if !strings.Contains(r.Error, "exited (signal KILL) during the task") {
+				t.Errorf("%s failed: %s", r.ID, r.Error)
+			}
+		default:
+			t.Errorf("%s ended %s", r.ID, r.Status)
+		}
+	}
+	count := 0
+	notified.Range(func(any, any) bool { count++; return true })
+	if twice.Load() > 0 || count != n {
+		t.Fatalf("%d tasks told, %d twice; want %d once each", count, twice.Load(), n)
+	}
+	st, _ := s.PoolStats("p")
+	t.Logf("%d done, %d failed; stats %+v", done, failed, st)
+	if st.Done+st.Failed != n || st.Queued != 0 || st.InFlight != 0 {
+		t.Fatalf("stats %+v, want %d ended and nothing left", st, n)
+	}
+}
+
+// A daemon's shutdown reports the queued tasks lost, never forgets them.
+func TestPoolShutdownReportsQueuedTasksLost(t *testing.T) {
+	st := &MemStore{}
+	s, _ := ownSup(t, st)
+	a := poolApp("p", 1, spec.Pool{}, "")
+	a.KillTimeout = spec.Duration(200 * time.Millisecond)
+	if err := s.Add([]*spec.App{a}, false); err != nil {
+		t.Fatal(err)
+	}
+	waitOnline(t, s, "p", 1)
+	running := submitTask(t, s, "p", `{"sleep_ms":60000,"stuck":true}`)
+	var queued []*pool.Ticket
+	for range 3 {
+		queued = append(queued, submitTask(t, s, "p", `1`))
+	}
+	if err := s.Shutdown(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range queued {
+		if r := k.Record(); r.Status != pool.Lost || !strings.Contains(r.Error, "not a durable queue") {
+			t.Fatalf("queued at shutdown: %+v", r)
+		}
+	}
+	if r := running.Record(); !r.Status.Ended() {
+		t.Fatalf("running at shutdown: %+v", r)
+	}
+	var said bool
+	for _, e := range st.Events("p") {
+		said = said || strings.Contains(e.Reason, "3 tasks of the pool were lost: the daemon shut down")
+	}
+	if !said {
+		t.Fatalf("no event says the tasks were lost: %v", reasons(st, "p"))
+	}
+}
+
+// A worker that gives up at the timeout it was told (ServeTasks' context)
+// fails its task with its own words, and is not replaced.
+func TestPoolCooperativeTimeoutKeepsTheWorker(t *testing.T) {
+	s, _ := newSup(t)
+	if err := s.Add([]*spec.App{poolApp("p", 1, spec.Pool{TaskTimeout: spec.Duration(300 * time.Millisecond)})}, false); err != nil {
+		t.Fatal(err)
+	}
+	waitOnline(t, s, "p", 1)
+	before := state(s, "p").Pid
+	r := ended(t, submitTask(t, s, "p", `{"sleep_ms":60000}`), 5*time.Second)
+	if r.Status != pool.Failed || r.Error != "context deadline exceeded" {
+		t.Fatalf("%+v, want the worker's own context error", r)
+	}
+	if got := resultPid(t, ended(t, submitTask(t, s, "p", `{"pid":true}`), 5*time.Second)); got != before {
+		t.Fatalf("answered by %d: the worker was replaced (was %d)", got, before)
+	}
+}
+
+// A daemon that ends with no shutdown leaves the next one the count of
+// the tasks it held, recorded as lost.
+func TestPoolTasksOfAKilledDaemonAreReportedLost(t *testing.T) {
+	st := &MemStore{}
+	s, _ := ownSup(t, st)
+	t.Cleanup(func() { s.Shutdown(context.Background()) })
+	a := poolApp("p", 1, spec.Pool{})
+	a.KillTimeout = spec.Duration(200 * time.Millisecond)
+	if err := s.Add([]*spec.App{a}, false); err != nil {
+		t.Fatal(err)
+	}
+	waitOnline(t, s, "p", 1)
+	submitTask(t, s, "p", `{"sleep_ms":60000,"stuck":true}`)
+	submitTask(t, s, "p", `1`)
+	s.notePools() // as the sampler does each second
+	// The next daemon over the same store, this one never shut down.
+	next := newSupOver(t, st)
+	if err := next.Restore(); err != nil {
+		t.Fatal(err)
+	}
+	var said bool
+	for _, e := range st.Events("p") {
+		said = said || strings.HasPrefix(e.Reason, "2 tasks of the pool were lost: the daemon before this one ended (with no shutdown)")
+	}
+	if !said {
+		t.Fatalf("no event counts the lost tasks: %v", reasons(st, "p"))
+	}
+	if v, _ := st.Setting(poolsOpen); v != nil {
+		t.Fatalf("the count is still stored after it was reported: %s", v)
+	}
+}
+
+// An online worker that fails its readiness probe gets no new task until
+// it passes again.
+func TestPoolSkipsAWorkerThatIsNotReady(t *testing.T) {
+	s, _ := newSup(t)
+	flag := filepath.Join(t.TempDir(), "ready")
+	if err := os.WriteFile(flag, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a := poolApp("p", 1, spec.Pool{TaskTimeout: spec.Duration(20 * time.Second)})
+	a.Readiness = &spec.Probe{Exec: []string{"test", "-f", flag}, Interval: spec.Duration(100 * time.Millisecond), FailureThreshold: 1}
+	if err := s.Add([]*spec.App{a}, false); err != nil {
+		t.Fatal(err)
+	}
+	waitOnline(t, s, "p", 1)
+	os.Remove(flag)
+	testutil.WaitFor(t, 10*time.Second, "p:0 not ready", func() bool { return state(s, "p").NotReady })
+	k := submitTask(t, s, "p", `{"pid":true}`)
+	time.Sleep(300 * time.Millisecond) // three probe intervals: it must stay queued
+	if r := k.Record(); r.Status != pool.Queued {
+		t.Fatalf("given to a worker that is not ready: %+v", r)
+	}
+	os.WriteFile(flag, nil, 0o644)
+	resultPid(t, ended(t, k, 10*time.Second))
+}
+
+// max_tasks_per_worker: a worker is replaced after so many tasks, as
+// Python's maxtasksperchild; the restart is counted as such, not a crash.
+func TestPoolRecyclesAWorkerAfterMaxTasks(t *testing.T) {
+	s, _ := newSup(t)
+	if err := s.Add([]*spec.App{poolApp("p", 1, spec.Pool{MaxTasksPerWorker: 3, TaskTimeout: spec.Duration(20 * time.Second)})}, false); err != nil {
+		t.Fatal(err)
+	}
+	waitOnline(t, s, "p", 1)
+	var pids []int
+	for range 7 {
+		pids = append(pids, resultPid(t, ended(t, submitTask(t, s, "p", `{"pid":true}`), 10*time.Second)))
+	}
+	if pids[0] != pids[2] || pids[3] != pids[5] || pids[2] == pids[3] || pids[5] == pids[6] {
+		t.Fatalf("answered by %v: want a new worker after each 3 tasks", pids)
+	}
+	testutil.WaitFor(t, 5*time.Second, "restarts counted", func() bool {
+		return state(s, "p").RestartsBy["max_tasks_per_worker"] == 2
+	})
+	if n := state(s, "p").RestartsBy["exit"]; n != 0 {
+		t.Fatalf("%d restarts counted as crashes", n)
+	}
+}
