@@ -1,9 +1,11 @@
 package supervisor
 
 import (
+	"bytes"
 	"os"
-	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,14 +16,24 @@ import (
 // burn is a shell loop that spends CPU and nothing else.
 const burn = `i=0; while [ $i -lt 400000 ]; do i=$((i+1)); done`
 
-// burnCPU is what one burn costs on this machine, measured alone.
-func burnCPU(t *testing.T) time.Duration {
+// burnedCPU reads what the burn that wrote its /proc/PID/stat to file
+// spent: what it cost there and then, under whatever load the machine
+// had (one burn measured alone beforehand varied by a fifth from those
+// measured under a loaded suite, and the test's bound with it).
+func burnedCPU(t *testing.T, file string) time.Duration {
 	t.Helper()
-	c := exec.Command("sh", "-c", burn)
-	if err := c.Run(); err != nil {
+	b, err := os.ReadFile(file)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return c.ProcessState.UserTime() + c.ProcessState.SystemTime()
+	// Fields after the command's parenthesis: state is 3, utime 14, stime 15.
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		t.Fatalf("%s: %q", file, b)
+	}
+	user, _ := strconv.Atoi(f[11])
+	sys, _ := strconv.Atoi(f[12])
+	return time.Duration(user+sys) * 10 * time.Millisecond // USER_HZ, 100 on Linux
 }
 
 // A tree's CPU counts its processes that ended: one its shell waited for
@@ -39,13 +51,14 @@ func TestTreeCPUCountsEndedProcesses(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s := c.sup(t)
-			one := burnCPU(t)
 			dir := t.TempDir()
 			done := filepath.Join(dir, "done")
+			b1, b2 := filepath.Join(dir, "b1"), filepath.Join(dir, "b2")
 			// The first burn is waited for by the shell; the second runs
 			// in a child whose parent exits at once, so the daemon (a
-			// subreaper) reaps it; then the main process lives on.
-			script := `sh -c '` + burn + `'; ( sh -c 'sleep 1.5; ` + burn + `; touch ` + done + `' & ); exec sleep 100`
+			// subreaper) reaps it; then the main process lives on. Each
+			// burn writes down what it spent as it ends.
+			script := `sh -c '` + burn + `; cat /proc/$$/stat > ` + b1 + `'; ( sh -c 'sleep 1.5; ` + burn + `; cat /proc/$$/stat > ` + b2 + `; touch ` + done + `' & ); exec sleep 100`
 			app := &spec.App{Name: "cpu", Shell: true, Script: script, MinUptime: new(spec.Duration)}
 			if err := s.Add([]*spec.App{app}, false); err != nil {
 				t.Fatal(err)
@@ -54,14 +67,15 @@ func TestTreeCPUCountsEndedProcesses(t *testing.T) {
 				_, err := os.Stat(done)
 				return err == nil
 			})
-			want := one * 14 / 10 // two burns, less what a loaded machine varies
+			one, two := burnedCPU(t, b1), burnedCPU(t, b2)
+			want := (one + two) * 9 / 10 // less the ticks' rounding
 			var last View
 			testutil.WaitFor(t, 5*time.Second, "tree CPU of both burns", func() bool {
 				a, _ := s.Get("cpu")
 				last = a.Instances[0]
 				return last.Usage.CPU() >= want
 			})
-			t.Logf("one burn %v; tree %v (user %v, system %v), %d processes", one, last.Usage.CPU(), last.Usage.User, last.Usage.System, last.Usage.Procs)
+			t.Logf("burns %v and %v; tree %v (user %v, system %v), %d processes", one, two, last.Usage.CPU(), last.Usage.User, last.Usage.System, last.Usage.Procs)
 
 			// Across runs: a restart ends the run, whose CPU stays counted.
 			before := last.CPUTotal
