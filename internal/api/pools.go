@@ -20,10 +20,6 @@ import (
 
 // The task pools' routes (DESIGN §10, §14): tend task and tend tasks.
 
-// streamFlush bounds how long a stream's answer waits to be written with
-// the next ones.
-const streamFlush = time.Millisecond
-
 // streamRoute reads its own body, a line at a time, for as long as the
 // client sends: readBody leaves it alone.
 const streamRoute = "POST /v1/pools/{name}/tasks/stream"
@@ -161,75 +157,9 @@ func (s *Server) streamTasks(w http.ResponseWriter, r *http.Request) error {
 
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
-	out := make(chan apitype.Task, 1024)
+	out := &answers{bw: bufio.NewWriterSize(w, 32<<10), rc: rc, cancel: cancel, wait: s.Limits.orDefault().Body}
 	var pending sync.WaitGroup
-	writerDone := make(chan struct{})
-	go func() {
-		defer close(writerDone)
-		bw := bufio.NewWriterSize(w, 32<<10)
-		// Answers trickling in are written together, at most streamFlush
-		// after the first of them, or once 16 KiB wait: a flush (a write
-		// the client wakes for) per answer cost the daemon and the
-		// client more than the answers did.
-		flushC := time.NewTimer(time.Hour)
-		flushC.Stop()
-		armed := false
-		var line []byte
-		gone := false
-		flush := func() {
-			armed = false
-			if gone {
-				return
-			}
-			err := bw.Flush()
-			if err == nil {
-				err = rc.Flush()
-			}
-			if err != nil {
-				gone = true
-				cancel() // the client is gone: the tasks go on, unreported
-			}
-		}
-		for {
-			select {
-			case t, ok := <-out:
-				if !ok {
-					flush()
-					return
-				}
-				if gone {
-					continue
-				}
-				line = append(appendTask(line[:0], t), '\n')
-				if _, err := bw.Write(line); err != nil {
-					gone = true
-					cancel()
-					continue
-				}
-				if bw.Buffered() >= 16<<10 {
-					flush()
-				} else if !armed {
-					armed = true
-					flushC.Reset(streamFlush)
-				}
-			case <-flushC.C:
-				flush()
-			}
-		}
-	}()
-	var outMu sync.Mutex // a late task's tell never sends on a closed out
-	outClosed := false
-	tell := func(t apitype.Task) {
-		outMu.Lock()
-		defer outMu.Unlock()
-		if outClosed {
-			return
-		}
-		select {
-		case out <- t:
-		case <-ctx.Done():
-		}
-	}
+	tell := func(t apitype.Task) { out.add(t); out.Flush() } // a refusal, from here
 	br := bufio.NewReaderSize(r.Body, 64<<10)
 	var line int
 	var readErr error
@@ -243,10 +173,10 @@ func (s *Server) streamTasks(w http.ResponseWriter, r *http.Request) error {
 				tell(apitype.Task{Pool: name, Status: string(pool.Failed), Line: n, Error: fmt.Sprintf("refused: a task over %d bytes", pool.MaxTask)})
 			} else {
 				pending.Add(1)
-				_, serr := s.Sup.SubmitTask(name, b, pool.SubmitOptions{Wait: ctx, Notify: func(rec pool.Record) {
+				_, serr := s.Sup.SubmitTask(name, b, pool.SubmitOptions{Wait: ctx, Flush: out, Notify: func(rec pool.Record) {
 					t := taskOf(rec)
 					t.Line, t.Data = n, nil
-					tell(t)
+					out.add(t)
 					pending.Done()
 				}})
 				if serr != nil {
@@ -280,15 +210,79 @@ func (s *Server) streamTasks(w http.ResponseWriter, r *http.Request) error {
 	// Every task told (or the client gone): what out holds is written,
 	// then the stream ends.
 	cancel()
-	outMu.Lock()
-	outClosed = true
-	close(out)
-	outMu.Unlock()
-	<-writerDone
+	out.close()
 	if readErr != nil && r.Context().Err() == nil {
 		s.Log.Warn("tasks stream: reading the body", "pool", name, "err", readErr)
 	}
 	return nil
+}
+
+// answers is a stream's way out: a task's end is added by the goroutine
+// that ended it (a worker's reader, mostly) and written at the pool's
+// Flush, once the answers read together are added: no goroutine of its
+// own to wake for each answer. A client that does not read for wait is
+// gone (the tasks go on, unreported); so is one whose connection broke.
+type answers struct {
+	mu     sync.Mutex
+	bw     *bufio.Writer
+	rc     *http.ResponseController
+	cancel context.CancelFunc
+	wait   time.Duration
+	line   []byte
+	gone   bool // the client is gone, or the stream ended: nothing more is written
+}
+
+func (a *answers) add(t apitype.Task) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.gone {
+		return
+	}
+	a.line = append(appendTask(a.line[:0], t), '\n')
+	if len(a.line) > a.bw.Available() { // the buffer is written, or the line through it
+		a.flush()
+		if a.gone {
+			return
+		}
+		a.rc.SetWriteDeadline(time.Now().Add(a.wait))
+	}
+	if _, err := a.bw.Write(a.line); err != nil {
+		a.lost()
+	}
+}
+
+// Flush writes what was added (pool.Flusher).
+func (a *answers) Flush() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.flush()
+}
+
+func (a *answers) flush() {
+	if a.gone || a.bw.Buffered() == 0 {
+		return
+	}
+	a.rc.SetWriteDeadline(time.Now().Add(a.wait))
+	err := a.bw.Flush()
+	if err == nil {
+		err = a.rc.Flush()
+	}
+	if err != nil {
+		a.lost()
+	}
+}
+
+func (a *answers) lost() {
+	a.gone = true
+	a.cancel()
+}
+
+// close writes what is left; after it, nothing is: the handler returns.
+func (a *answers) close() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.flush()
+	a.gone = true
 }
 
 // appendTask appends t as encoding/json writes an apitype.Task, without

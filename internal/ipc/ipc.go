@@ -157,8 +157,14 @@ func Pair(node bool) (*Conn, *os.File, error) {
 
 // Read calls fn for each message until the child closes its end or
 // Close is called. A line that is not JSON or is too long is reported to
-// bad, and reading goes on.
-func (c *Conn) Read(fn func(Message), bad func(error)) {
+// bad, and reading goes on. idle, when set, is called whenever no whole
+// message is left read (before a wait, and at the end): the messages fn
+// saw since were read together, and what they started can be finished
+// together (a pool's answers written to a stream in one write).
+func (c *Conn) Read(fn func(Message), bad func(error), idle func()) {
+	if idle != nil {
+		defer idle()
+	}
 	// A small reader, and only while the child is talking: most
 	// messages are a few bytes, and every running instance has a
 	// channel, mostly quiet. A longer line is gathered in buf, which is
@@ -174,6 +180,9 @@ func (c *Conn) Read(fn func(Message), bad func(error)) {
 	var buf []byte
 	waitable := true // false once fdwait says the file cannot be waited on
 	for {
+		if idle != nil && !lineRead(r) {
+			idle()
+		}
 		if waitable && (r == nil || r.Buffered() == 0) && len(buf) == 0 && !long {
 			if r != nil {
 				r.Reset(nil)
@@ -228,6 +237,15 @@ func (c *Conn) Read(fn func(Message), bad func(error)) {
 			return
 		}
 	}
+}
+
+// lineRead reports whether r holds a whole line already read.
+func lineRead(r *bufio.Reader) bool {
+	if r == nil || r.Buffered() == 0 {
+		return false
+	}
+	b, _ := r.Peek(r.Buffered())
+	return bytes.IndexByte(b, '\n') >= 0
 }
 
 // Send delivers data (a JSON value) as process.on('message') receives it

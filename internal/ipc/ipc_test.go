@@ -55,7 +55,7 @@ func TestReadAndSend(t *testing.T) {
 		got := make(chan Message, 10)
 		bad := make(chan error, 10)
 		done := make(chan struct{})
-		go func() { c.Read(func(m Message) { got <- m }, func(err error) { bad <- err }); close(done) }()
+		go func() { c.Read(func(m Message) { got <- m }, func(err error) { bad <- err }, nil); close(done) }()
 
 		// A value split across writes, bad JSON, and one over the limit.
 		write(`{"type":"sta`)

@@ -89,6 +89,7 @@ type task struct {
 
 	done   chan struct{} // closed when it ends
 	notify func(Record)  // told once when it ends (a stream's)
+	flush  Flusher       // told after notify, once per batch of ends
 	w      *Worker       // while running
 	// deadline is when the running attempt passes task_timeout, and
 	// timeout the task_timeout it was given.
@@ -123,6 +124,9 @@ type Worker struct {
 	// when it was set: one timer a worker, reset, not one a task.
 	timer *time.Timer
 	armed time.Time
+
+	// unflushed is the reader's own (Finish and FlushAnswers), no lock.
+	unflushed []Flusher
 }
 
 // NewWorker is a worker named name that takes a task as one line, sent
@@ -223,7 +227,17 @@ type SubmitOptions struct {
 	// Notify, when set, is called once when the task ends, outside the
 	// pool's lock.
 	Notify func(Record)
+	// Flush, when set, is told after Notify once the ends told with it
+	// are all told: a stream gathers its notes and writes them at Flush,
+	// one write for a batch of answers rather than one each (a write
+	// wakes the client, and a goroutine woken for each answer cost the
+	// daemon more than the answer did). Ends that Finish tells wait for
+	// the worker's FlushAnswers; the others are flushed at once.
+	Flush Flusher
 }
+
+// A Flusher writes what its Notify calls gathered.
+type Flusher interface{ Flush() }
 
 // Submit queues a task with data (a JSON value) and hands it to a worker
 // when one has room.
@@ -272,14 +286,14 @@ func (p *Pool) Submit(data json.RawMessage, o SubmitOptions) (*Ticket, error) {
 	}
 	p.seq++
 	t := &task{id: p.epoch + "-" + strconv.FormatUint(p.seq, 36), data: data, queued: time.Now(),
-		status: Queued, done: make(chan struct{}), notify: o.Notify}
+		status: Queued, done: make(chan struct{}), notify: o.Notify, flush: o.Flush}
 	p.byID[t.id] = t
 	p.push(t)
 	p.stats.submitted++
 	if len(p.usable()) == 0 {
 		p.armNoWorker()
 	}
-	p.unlockAndDispatch(nil)
+	p.unlockAndDispatch(nil, nil)
 	return &Ticket{ID: t.id, p: p, t: t, done: t.done}, nil
 }
 
@@ -530,7 +544,7 @@ func (p *Pool) Join(w *Worker) {
 		p.noWorker = time.Time{}
 		p.stopNoWorker()
 	}
-	p.unlockAndDispatch(nil)
+	p.unlockAndDispatch(nil, nil)
 }
 
 // Pause stops giving w new tasks while on (its instance is online but
@@ -609,12 +623,13 @@ func (p *Pool) Leave(w *Worker, why string) {
 	}
 	p.workerIdle(w)
 	p.noteNoWorker()
-	p.unlockAndDispatch(ended)
+	p.unlockAndDispatch(ended, nil)
 }
 
 // Finish ends the task id that w ran, with its result or, if failed, its
 // error message. It reports whether w had that task in flight (a late
-// answer of a task already retried elsewhere is not).
+// answer of a task already retried elsewhere is not). The task's Flusher
+// waits for w.FlushAnswers.
 func (p *Pool) Finish(w *Worker, id string, result json.RawMessage, msg string, failed bool) bool {
 	p.mu.Lock()
 	t := p.byID[id]
@@ -636,7 +651,7 @@ func (p *Pool) Finish(w *Worker, id string, result json.RawMessage, msg string, 
 		p.noteNoWorker()
 	}
 	p.workerIdle(w)
-	p.unlockAndDispatch(ended)
+	p.unlockAndDispatch(ended, w)
 	if recycle && p.hooks.Replace != nil {
 		p.hooks.Replace(w, "max_tasks_per_worker", fmt.Sprintf("ran %d tasks (max_tasks_per_worker %d)", w.done, p.set.MaxTasksPerWorker))
 	}
@@ -712,7 +727,7 @@ func (p *Pool) timedOut(w *Worker, late []*task) {
 	w.draining = true
 	p.workerIdle(w)
 	p.noteNoWorker()
-	p.unlockAndDispatch(ended)
+	p.unlockAndDispatch(ended, nil)
 	if replace && p.hooks.Replace != nil {
 		p.hooks.Replace(w, "task_timeout", fmt.Sprintf("task %s ran over task_timeout %s", t.id, timeout))
 	}
@@ -772,7 +787,7 @@ func (p *Pool) end(t *task, st Status, result json.RawMessage, why string, ended
 	if t.notify == nil && p.hooks.Ended == nil {
 		return append(ended, endNote{})
 	}
-	return append(ended, endNote{t.record(p.name), t.notify})
+	return append(ended, endNote{t.record(p.name), t.notify, t.flush})
 }
 
 // endNote is an ended task's record and who to tell, taken under the
@@ -780,20 +795,31 @@ func (p *Pool) end(t *task, st Status, result json.RawMessage, why string, ended
 type endNote struct {
 	r      Record
 	notify func(Record)
+	flush  Flusher
 }
 
 // unlockAndDispatch ends a change made under the lock: queued tasks go
 // to workers with room, then, outside the lock, the ended tasks are told
-// and the tasks written to their workers.
-func (p *Pool) unlockAndDispatch(ended []endNote) {
+// (their Flushers kept for from's FlushAnswers, when from is set) and
+// the tasks written to their workers.
+func (p *Pool) unlockAndDispatch(ended []endNote, from *Worker) {
 	sends := p.dispatch(nil)
 	p.mu.Unlock()
-	p.told(ended)
+	p.tell(ended, from)
 	p.deliver(sends)
 }
 
-// told calls the ended tasks' notifications, outside the lock.
-func (p *Pool) told(ended []endNote) {
+// told calls the ended tasks' notifications, then their Flushers, outside
+// the lock.
+func (p *Pool) told(ended []endNote) { p.tell(ended, nil) }
+
+// tell calls the ended tasks' notifications; their Flushers are told
+// once each after them, or, with from, kept for from's FlushAnswers.
+func (p *Pool) tell(ended []endNote, from *Worker) {
+	var flush []Flusher
+	if from != nil {
+		flush = from.unflushed
+	}
 	for _, e := range ended {
 		if e.notify != nil {
 			e.notify(e.r)
@@ -801,7 +827,29 @@ func (p *Pool) told(ended []endNote) {
 		if p.hooks.Ended != nil && e.r.ID != "" {
 			p.hooks.Ended(e.r)
 		}
+		if e.flush != nil && !slices.Contains(flush, e.flush) {
+			flush = append(flush, e.flush)
+		}
 	}
+	if from != nil {
+		from.unflushed = flush
+		return
+	}
+	for _, f := range flush {
+		f.Flush()
+	}
+}
+
+// FlushAnswers tells the Flushers of the tasks Finish ended on w since
+// the last call. w's reader, the one caller of Finish for w, calls it
+// once it holds no more answers already read: answers read together are
+// written to their streams together.
+func (w *Worker) FlushAnswers() {
+	for i, f := range w.unflushed {
+		f.Flush()
+		w.unflushed[i] = nil
+	}
+	w.unflushed = w.unflushed[:0]
 }
 
 // keep holds an ended task for Get, within keepResults, keepFor and

@@ -93,6 +93,10 @@ func (in *instance) readChannel(r *run) {
 		in.tell(sg)
 	}, func(err error) {
 		in.tell(appSignal{r: r, kind: sigBad, from: "ipc", text: err.Error()})
+	}, func() {
+		if r.worker != nil {
+			r.worker.FlushAnswers()
+		}
 	})
 }
 
