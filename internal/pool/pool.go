@@ -236,8 +236,13 @@ type SubmitOptions struct {
 	Flush Flusher
 }
 
-// A Flusher writes what its Notify calls gathered.
-type Flusher interface{ Flush() }
+// A Flusher writes what its Notify calls gathered. Hold comes before
+// the first of a batch of ends told to it, Flush after the last: a
+// Flusher held by two batches at once may leave the write to the last.
+type Flusher interface {
+	Hold()
+	Flush()
+}
 
 // Submit queues a task with data (a JSON value) and hands it to a worker
 // when one has room.
@@ -645,15 +650,16 @@ func (p *Pool) Finish(w *Worker, id string, result json.RawMessage, msg string, 
 	} else {
 		ended = p.end(t, Done, bytes.Clone(result), "", ended)
 	}
-	var recycle bool
+	var recycle string // why, read under the lock (Update writes set)
 	if m := p.set.MaxTasksPerWorker; m > 0 && w.done >= m && !w.draining {
-		w.draining, recycle = true, true
+		w.draining = true
+		recycle = fmt.Sprintf("ran %d tasks (max_tasks_per_worker %d)", w.done, m)
 		p.noteNoWorker()
 	}
 	p.workerIdle(w)
 	p.unlockAndDispatch(ended, w)
-	if recycle && p.hooks.Replace != nil {
-		p.hooks.Replace(w, "max_tasks_per_worker", fmt.Sprintf("ran %d tasks (max_tasks_per_worker %d)", w.done, p.set.MaxTasksPerWorker))
+	if recycle != "" && p.hooks.Replace != nil {
+		p.hooks.Replace(w, "max_tasks_per_worker", recycle)
 	}
 	return true
 }
@@ -828,6 +834,7 @@ func (p *Pool) tell(ended []endNote, from *Worker) {
 			p.hooks.Ended(e.r)
 		}
 		if e.flush != nil && !slices.Contains(flush, e.flush) {
+			e.flush.Hold()
 			flush = append(flush, e.flush)
 		}
 	}

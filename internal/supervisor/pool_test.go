@@ -311,8 +311,14 @@ func TestPoolEveryTaskEndsOnce(t *testing.T) {
 			t.Errorf("%s ended %s", r.ID, r.Status)
 		}
 	}
+	// A ticket's end is seen before its Notify, which runs outside the
+	// pool's lock, has returned: the last ones are waited for.
 	count := 0
-	notified.Range(func(any, any) bool { count++; return true })
+	testutil.WaitFor(t, 5*time.Second, "every task told", func() bool {
+		count = 0
+		notified.Range(func(any, any) bool { count++; return true })
+		return count >= n
+	})
 	if twice.Load() > 0 || count != n {
 		t.Fatalf("%d tasks told, %d twice; want %d once each", count, twice.Load(), n)
 	}
