@@ -159,7 +159,7 @@ func (s *Server) streamTasks(w http.ResponseWriter, r *http.Request) error {
 	defer cancel()
 	out := &answers{bw: bufio.NewWriterSize(w, 32<<10), rc: rc, cancel: cancel, wait: s.Limits.orDefault().Body}
 	var pending sync.WaitGroup
-	tell := func(t apitype.Task) { out.add(t); out.Flush() } // a refusal, from here
+	tell := func(t apitype.Task) { out.add(t); out.Hold(); out.Flush() } // a refusal, from here
 	br := bufio.NewReaderSize(r.Body, 64<<10)
 	var line int
 	var readErr error
@@ -220,17 +220,29 @@ func (s *Server) streamTasks(w http.ResponseWriter, r *http.Request) error {
 // answers is a stream's way out: a task's end is added by the goroutine
 // that ended it (a worker's reader, mostly) and written at the pool's
 // Flush, once the answers read together are added: no goroutine of its
-// own to wake for each answer. A client that does not read for wait is
-// gone (the tasks go on, unreported); so is one whose connection broke.
+// own to wake for each answer, and no timer (arming one wakes the
+// runtime's poller: either cost the pool's CPU task a tenth). While
+// another reader holds answers for it, a Flush leaves the write to that
+// reader's, up to streamFlush since the last write or 16 KiB: answers
+// read at once by two readers go in one write (a write per reader's
+// batch, at a hundred thousand answers a second, woke the client as
+// often). A client that does not read for wait is gone (the tasks go
+// on, unreported); so is one whose connection broke.
 type answers struct {
-	mu     sync.Mutex
-	bw     *bufio.Writer
-	rc     *http.ResponseController
-	cancel context.CancelFunc
-	wait   time.Duration
-	line   []byte
-	gone   bool // the client is gone, or the stream ended: nothing more is written
+	mu      sync.Mutex
+	bw      *bufio.Writer
+	rc      *http.ResponseController
+	cancel  context.CancelFunc
+	wait    time.Duration
+	line    []byte
+	flushed time.Time // the last write
+	holds   int       // readers with answers added and their Flush to come
+	gone    bool      // the client is gone, or the stream ended: nothing more is written
 }
+
+// streamFlush bounds how long a reader's Flush leaves its answers to
+// another's.
+const streamFlush = time.Millisecond
 
 func (a *answers) add(t apitype.Task) {
 	a.mu.Lock()
@@ -251,10 +263,22 @@ func (a *answers) add(t apitype.Task) {
 	}
 }
 
-// Flush writes what was added (pool.Flusher).
+// Hold says a Flush is to come for answers being added (pool.Flusher).
+func (a *answers) Hold() {
+	a.mu.Lock()
+	a.holds++
+	a.mu.Unlock()
+}
+
+// Flush writes what was added, unless another holds it and will
+// (pool.Flusher).
 func (a *answers) Flush() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	a.holds--
+	if a.holds > 0 && time.Since(a.flushed) < streamFlush && a.bw.Buffered() < 16<<10 {
+		return
+	}
 	a.flush()
 }
 
@@ -262,7 +286,8 @@ func (a *answers) flush() {
 	if a.gone || a.bw.Buffered() == 0 {
 		return
 	}
-	a.rc.SetWriteDeadline(time.Now().Add(a.wait))
+	a.flushed = time.Now()
+	a.rc.SetWriteDeadline(a.flushed.Add(a.wait))
 	err := a.bw.Flush()
 	if err == nil {
 		err = a.rc.Flush()
