@@ -256,6 +256,10 @@ func TestPoolWithoutWorkersRefuses(t *testing.T) {
 	s, _ := newSup(t)
 	a := helperApp("p", "exit", "1", "boom")
 	a.Pool = &spec.Pool{TaskTimeout: spec.Duration(400 * time.Millisecond)}
+	// Never online: a race-built helper under a loaded suite can take its
+	// 50ms min_uptime to exit, and was given the task (a full -race run).
+	hour := spec.Duration(time.Hour)
+	a.MinUptime = &hour
 	if err := s.Add([]*spec.App{a}, false); err != nil {
 		t.Fatal(err)
 	}
