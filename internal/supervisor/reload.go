@@ -25,11 +25,8 @@ func (s *Supervisor) Reload(t string, parallel int) (warnings []string, err erro
 }
 
 func (s *Supervisor) reload(t string, parallel int, w writes) (warnings []string, err error) {
-	ts, err := s.resolve(t)
+	ts, err := s.resolveRunnable(t)
 	if err != nil {
-		return nil, err
-	}
-	if err := s.runnable(ts); err != nil {
 		return nil, err
 	}
 	if err := s.setDesired(ts, spec.DesiredRunning, w); err != nil {

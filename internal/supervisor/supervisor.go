@@ -276,6 +276,19 @@ func (s *Supervisor) restoreInvalid(r spec.Record, why string) {
 		"its stored spec is invalid: %s; fix the app and run `tend apply FILE` (or `tend start FILE`) with it, or `tend delete %s`", why, name)})
 }
 
+// resolveRunnable resolves t and refuses it when a stored spec of it is
+// invalid.
+func (s *Supervisor) resolveRunnable(t string) ([]target, error) {
+	ts, err := s.resolve(t)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.runnable(ts); err != nil {
+		return nil, err
+	}
+	return ts, nil
+}
+
 // runnable refuses targets whose stored spec is invalid.
 func (s *Supervisor) runnable(ts []target) error {
 	s.mu.Lock()
@@ -647,11 +660,8 @@ func (s *Supervisor) Stop(t string) error {
 // StartExisting starts stopped apps again (tend start NAME).
 func (s *Supervisor) StartExisting(t string) error {
 	defer s.lockTarget(t)()
-	ts, err := s.resolve(t)
+	ts, err := s.resolveRunnable(t)
 	if err != nil {
-		return err
-	}
-	if err := s.runnable(ts); err != nil {
 		return err
 	}
 	if err := s.setDesired(ts, spec.DesiredRunning, direct{s.store}); err != nil {
@@ -680,11 +690,8 @@ func (s *Supervisor) StartExisting(t string) error {
 // run-now), and enables its schedule if it was stopped.
 func (s *Supervisor) RunNow(t string) error {
 	defer s.lockTarget(t)()
-	ts, err := s.resolve(t)
+	ts, err := s.resolveRunnable(t)
 	if err != nil {
-		return err
-	}
-	if err := s.runnable(ts); err != nil {
 		return err
 	}
 	var errs []error
