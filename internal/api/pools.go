@@ -147,24 +147,22 @@ func (s *Server) streamTasks(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.Sup.FailedTasks(name); err != nil {
 		return taskError(err)
 	}
-	rc := http.NewResponseController(w)
-	if err := rc.EnableFullDuplex(); err != nil {
-		return fmt.Errorf("tasks stream: %w", err)
+	st, err := takeOver(w, r, "application/x-ndjson")
+	if err != nil {
+		return err
 	}
-	w.Header().Set("Content-Type", "application/x-ndjson")
-	w.WriteHeader(http.StatusOK)
-	rc.Flush()
+	defer st.Close()
 
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
-	out := &answers{bw: bufio.NewWriterSize(w, 32<<10), rc: rc, cancel: cancel, wait: s.Limits.orDefault().Body}
+	out := &answers{bw: bufio.NewWriterSize(st, 32<<10), st: st, cancel: cancel, wait: s.Limits.orDefault().Body}
 	var pending sync.WaitGroup
 	tell := func(t apitype.Task) { out.add(t); out.Hold(); out.Flush() } // a refusal, from here
-	br := bufio.NewReaderSize(r.Body, 64<<10)
+	br := bufio.NewReaderSize(st, 64<<10)
 	var line int
 	var readErr error
 	for ctx.Err() == nil {
-		rc.SetReadDeadline(time.Now().Add(s.Limits.orDefault().Idle))
+		st.SetReadDeadline(time.Now().Add(s.Limits.orDefault().Idle))
 		b, err := readLine(br, pool.MaxTask)
 		if len(bytes.TrimSpace(b)) > 0 || errors.Is(err, errLineTooLong) {
 			line++
@@ -195,7 +193,7 @@ func (s *Server) streamTasks(w http.ResponseWriter, r *http.Request) error {
 			break
 		}
 	}
-	rc.SetReadDeadline(time.Time{})
+	st.SetReadDeadline(time.Time{})
 	tasksDone := make(chan struct{})
 	go func() { pending.Wait(); close(tasksDone) }()
 	select {
@@ -231,7 +229,7 @@ func (s *Server) streamTasks(w http.ResponseWriter, r *http.Request) error {
 type answers struct {
 	mu      sync.Mutex
 	bw      *bufio.Writer
-	rc      *http.ResponseController
+	st      *stream
 	cancel  context.CancelFunc
 	wait    time.Duration
 	line    []byte
@@ -256,7 +254,7 @@ func (a *answers) add(t apitype.Task) {
 		if a.gone {
 			return
 		}
-		a.rc.SetWriteDeadline(time.Now().Add(a.wait))
+		a.st.SetWriteDeadline(time.Now().Add(a.wait))
 	}
 	if _, err := a.bw.Write(a.line); err != nil {
 		a.lost()
@@ -287,12 +285,8 @@ func (a *answers) flush() {
 		return
 	}
 	a.flushed = time.Now()
-	a.rc.SetWriteDeadline(a.flushed.Add(a.wait))
-	err := a.bw.Flush()
-	if err == nil {
-		err = a.rc.Flush()
-	}
-	if err != nil {
+	a.st.SetWriteDeadline(a.flushed.Add(a.wait))
+	if err := a.bw.Flush(); err != nil {
 		a.lost()
 	}
 }

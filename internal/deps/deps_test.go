@@ -30,7 +30,7 @@ var rooms = map[string][]string{
 	// The daemon side.
 	"internal/daemon": {"internal/api", "internal/buildinfo", "internal/cgroup", "internal/crash", "internal/logs",
 		"internal/notify", "internal/proc", "internal/spec", "internal/store", "internal/supervisor"},
-	"internal/api": {"internal/apitype", "internal/buildinfo", "internal/logs", "internal/metrics", "internal/pool", "internal/spec",
+	"internal/api": {"internal/apitype", "internal/buildinfo", "internal/logs", "internal/metrics", "internal/pool", "internal/rawio", "internal/spec",
 		"internal/store", "internal/supervisor", "internal/webui"},
 	"internal/store": {"internal/spec"},
 	"internal/supervisor": {"internal/cgroup", "internal/crash", "internal/dotenv", "internal/execshim", "internal/health", "internal/ipc",
@@ -42,9 +42,10 @@ var rooms = map[string][]string{
 	"internal/proc":        {"internal/cgroup", "internal/ptable"},
 	"internal/logs":        {"internal/fdwait", "internal/spec"},
 	"internal/metrics":     {"internal/reread", "internal/spec"},
-	"internal/ipc":         {"internal/fdwait"},
+	"internal/ipc":         {"internal/fdwait", "internal/rawio"},
 	"internal/pool":        {"internal/spec"},
 	"internal/fdwait":      nil,
+	"internal/rawio":       nil,
 	"internal/health":      nil,
 	"internal/watch":       nil,
 	"internal/notify":      nil,
@@ -76,7 +77,7 @@ var rooms = map[string][]string{
 // daemonSide is what the CLI side must never link, even indirectly.
 var daemonSide = []string{"internal/daemon", "internal/api", "internal/store", "internal/supervisor", "internal/proc",
 	"internal/logs", "internal/metrics", "internal/ipc", "internal/notify", "internal/listen", "internal/cgroup",
-	"internal/ptable", "internal/crash", "internal/dotenv", "internal/nodepreload", "internal/fdwait", "internal/health", "internal/watch",
+	"internal/ptable", "internal/crash", "internal/dotenv", "internal/nodepreload", "internal/fdwait", "internal/rawio", "internal/health", "internal/watch",
 	"internal/reread", "internal/webui", "internal/pool"}
 
 // cliSide is the code a CLI run links besides the binary's main.
@@ -196,7 +197,7 @@ func TestLayoutNamesEveryPackage(t *testing.T) {
 // The packages apps and the shim link import only the standard library
 // (and one another: each is checked on its own).
 func TestStdlibOnly(t *testing.T) {
-	pkgs := []string{"pkg/tend", "internal/execshim", "internal/ipc", "internal/notify", "internal/fdwait"}
+	pkgs := []string{"pkg/tend", "internal/execshim", "internal/ipc", "internal/notify", "internal/fdwait", "internal/rawio"}
 	checked := map[string]bool{}
 	for _, p := range pkgs {
 		checked[mod+p] = true

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/tend-pm/tend/internal/fdwait"
+	"github.com/tend-pm/tend/internal/rawio"
 )
 
 // MaxMessage is the longest line read; a longer one is dropped whole.
@@ -129,7 +130,8 @@ func answer(line []byte) (Message, bool) {
 // Conn is the daemon's end of one child's channel.
 type Conn struct {
 	f    *os.File
-	node bool // the child is Node: data goes bare, as process.on('message') expects
+	raw  *rawio.Conn // f, read and written outside the runtime's syscall entry
+	node bool        // the child is Node: data goes bare, as process.on('message') expects
 
 	wmu    sync.Mutex
 	broken bool // a write timed out part-way: the stream is out of step
@@ -152,7 +154,14 @@ func Pair(node bool) (*Conn, *os.File, error) {
 		syscall.Close(fds[1])
 		return nil, nil, fmt.Errorf("ipc socketpair: %w", err)
 	}
-	return &Conn{f: os.NewFile(uintptr(fds[0]), "ipc"), node: node}, os.NewFile(uintptr(fds[1]), "ipc-child"), nil
+	f := os.NewFile(uintptr(fds[0]), "ipc")
+	raw, err := rawio.New(f)
+	if err != nil {
+		f.Close()
+		syscall.Close(fds[1])
+		return nil, nil, fmt.Errorf("ipc socketpair: %w", err)
+	}
+	return &Conn{f: f, raw: raw, node: node}, os.NewFile(uintptr(fds[1]), "ipc-child"), nil
 }
 
 // Read calls fn for each message until the child closes its end or
@@ -197,7 +206,7 @@ func (c *Conn) Read(fn func(Message), bad func(error), idle func()) {
 		}
 		if r == nil {
 			r = readers.Get().(*bufio.Reader)
-			r.Reset(c.f)
+			r.Reset(c.raw)
 		}
 		chunk, err := r.ReadSlice('\n')
 		if errors.Is(err, bufio.ErrBufferFull) {
@@ -283,7 +292,7 @@ func (c *Conn) write(line []byte) error {
 		return errors.New("the channel is broken: an earlier message was cut short")
 	}
 	c.f.SetWriteDeadline(time.Now().Add(sendTimeout))
-	n, err := c.f.Write(append(line, '\n'))
+	n, err := c.raw.Write(append(line, '\n'))
 	if n > 0 && err != nil {
 		c.broken = true
 	}
