@@ -190,11 +190,9 @@ func logDaemonReport(t testscript.T, home string) {
 // zerodowntime.txtar left a daemon and its apps running, its lock
 // naming it, and never saw SIGTERM.
 func stopDaemon(t *testing.T, home string) {
+	// Only what /proc says is this home's daemon: the lock keeps the pid
+	// of a daemon that has ended (see scriptDaemon).
 	pids := daemonsOf(home)
-	b, err := os.ReadFile(filepath.Join(home, "daemon.lock"))
-	if pid, perr := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && perr == nil && !slices.Contains(pids, pid) && syscall.Kill(pid, 0) == nil {
-		pids = append(pids, pid)
-	}
 	for _, pid := range pids {
 		syscall.Kill(pid, syscall.SIGTERM)
 	}
@@ -216,20 +214,40 @@ func daemonsOf(home string) []int {
 	ents, _ := os.ReadDir("/proc")
 	var out []int
 	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		cmd, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-		if err != nil || !strings.Contains(string(cmd), "\x00daemon\x00run\x00") {
-			continue
-		}
-		env, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
-		if err == nil && slices.Contains(strings.Split(string(env), "\x00"), "TEND_HOME="+home) {
+		if pid, err := strconv.Atoi(e.Name()); err == nil && isDaemonOf(pid, home) {
 			out = append(out, pid)
 		}
 	}
 	return out
+}
+
+// isDaemonOf reports whether pid is a `tend daemon run` whose TEND_HOME
+// is home.
+func isDaemonOf(pid int, home string) bool {
+	cmd, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil || !strings.Contains(string(cmd), "\x00daemon\x00run\x00") {
+		return false
+	}
+	env, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
+	return err == nil && slices.Contains(strings.Split(string(env), "\x00"), "TEND_HOME="+home)
+}
+
+// scriptDaemon is the pid of the script's daemon: the one its lock
+// names, once /proc says that pid is a daemon of its TEND_HOME. A daemon
+// that has ended leaves its pid in the lock, and this machine's pid_max
+// is 32768: a full suite forks about a hundred processes a second, so
+// within minutes that pid is another process's, another script's daemon
+// or app or wrk, which a signal sent by the lock alone would hit.
+func scriptDaemon(ts *testscript.TestScript) int {
+	home := ts.Getenv("TEND_HOME")
+	b, err := os.ReadFile(filepath.Join(home, "daemon.lock"))
+	ts.Check(err)
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	ts.Check(err)
+	if !isDaemonOf(pid, home) {
+		ts.Fatalf("daemon.lock names pid %d, which is not a running daemon of %s (that daemon ended; its pid may be another process's now)", pid, home)
+	}
+	return pid
 }
 
 // waitfor DURATION REGEXP CMD ARGS...: run the command until its stdout
@@ -282,9 +300,7 @@ func alive(ts *testscript.TestScript, neg bool, args []string) {
 
 // nozombie: no zombie process is a child of the daemon.
 func noZombie(ts *testscript.TestScript, neg bool, args []string) {
-	b, err := os.ReadFile(filepath.Join(ts.Getenv("TEND_HOME"), "daemon.lock"))
-	ts.Check(err)
-	daemon := strings.TrimSpace(string(b))
+	daemon := strconv.Itoa(scriptDaemon(ts))
 	ents, _ := os.ReadDir("/proc")
 	for _, e := range ents {
 		st, err := os.ReadFile("/proc/" + e.Name() + "/stat")
@@ -364,10 +380,7 @@ func processAlive(pid int) bool {
 
 // killdaemon: SIGKILL the daemon and wait until it is gone.
 func killDaemon(ts *testscript.TestScript, neg bool, args []string) {
-	b, err := os.ReadFile(filepath.Join(ts.Getenv("TEND_HOME"), "daemon.lock"))
-	ts.Check(err)
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	ts.Check(err)
+	pid := scriptDaemon(ts)
 	ts.Check(syscall.Kill(pid, syscall.SIGKILL))
 	deadline := time.Now().Add(5 * time.Second)
 	for processAlive(pid) {
@@ -503,11 +516,7 @@ func signalDaemon(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: signaldaemon SIGNAL")
 	}
 	sig := scriptSignal(ts, args[0])
-	b, err := os.ReadFile(filepath.Join(ts.Getenv("TEND_HOME"), "daemon.lock"))
-	ts.Check(err)
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	ts.Check(err)
-	ts.Check(syscall.Kill(pid, sig))
+	ts.Check(syscall.Kill(scriptDaemon(ts), sig))
 }
 
 // ticks MIN: the last command's stdout holds at least MIN "tick N" lines,

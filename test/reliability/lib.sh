@@ -18,7 +18,17 @@ fi
 tend() { "$bin" "$@"; }
 failed=0
 
-daemon_pid() { cat "$TEND_HOME/daemon.lock" 2>/dev/null | tr -d '\n'; }
+# daemon_pid is the daemon of TEND_HOME, the pid its lock names once
+# /proc says that pid is that daemon: an ended daemon leaves its pid in
+# the lock, and the kernel hands it to another process soon after.
+daemon_pid() {
+	local pid
+	pid=$(tr -d '\n' 2>/dev/null <"$TEND_HOME/daemon.lock") || return 0
+	[ -n "$pid" ] || return 0
+	tr '\0' '\n' 2>/dev/null <"/proc/$pid/environ" | grep -qxF "TEND_HOME=$TEND_HOME" || return 0
+	tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -q ' daemon run' || return 0
+	echo "$pid"
+}
 
 cleanup() {
 	local pid
