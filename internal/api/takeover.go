@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -66,7 +65,9 @@ func takeOver(w http.ResponseWriter, r *http.Request, contentType string) (*stre
 	s := &stream{conn: conn, raw: raw}
 	switch {
 	case slices.Contains(r.TransferEncoding, "chunked"):
-		s.body = httputil.NewChunkedReader(bufio.NewReaderSize(in, 64<<10))
+		// Its own small reader frames the chunks; the handler's reader
+		// gathers the lines.
+		s.body = httputil.NewChunkedReader(in)
 	case r.ContentLength > 0:
 		s.body = io.LimitReader(in, r.ContentLength)
 	default:
