@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httputil"
 	"slices"
@@ -27,10 +26,9 @@ import (
 // stream is a connection taken over from net/http for one exchange: the
 // request's body in, a chunked response out, then the connection closes.
 type stream struct {
-	conn net.Conn
-	raw  *rawio.Conn
-	body io.Reader // the request's body, decoded
-	out  []byte    // a chunk being framed
+	raw  *rawio.Conn // the connection, out of net/http and the runtime's poller (rawio.Take)
+	body io.Reader   // the request's body, decoded
+	out  []byte      // a chunk being framed
 }
 
 // takeOver hijacks w's connection and writes the response head, status
@@ -44,12 +42,16 @@ func takeOver(w http.ResponseWriter, r *http.Request, contentType string) (*stre
 	if err != nil {
 		return nil, fmt.Errorf("taking the connection over: %w", err)
 	}
-	// net/http's deadlines for the request's head are the stream's to set.
-	conn.SetDeadline(time.Time{})
-	sc, ok := conn.(syscall.Conn)
+	// net/http's deadlines for the request's head are the stream's to
+	// set. The client's read of each answer would wake a daemon whose
+	// poller asks for the connection's output: it is taken out of it.
+	sc, ok := conn.(interface {
+		syscall.Conn
+		Close() error
+	})
 	var raw *rawio.Conn
 	if ok {
-		raw, err = rawio.New(sc)
+		raw, err = rawio.Take(sc)
 	}
 	if !ok || err != nil {
 		conn.Close()
@@ -62,7 +64,7 @@ func takeOver(w http.ResponseWriter, r *http.Request, contentType string) (*stre
 	if len(ahead) > 0 {
 		in = io.MultiReader(bytes.NewReader(bytes.Clone(ahead)), raw)
 	}
-	s := &stream{conn: conn, raw: raw}
+	s := &stream{raw: raw}
 	switch {
 	case slices.Contains(r.TransferEncoding, "chunked"):
 		// Its own small reader frames the chunks; the handler's reader
@@ -86,7 +88,7 @@ func takeOver(w http.ResponseWriter, r *http.Request, contentType string) (*stre
 	h.Write(&head)
 	head.WriteString("\r\n")
 	if _, err := raw.Write(head.Bytes()); err != nil {
-		conn.Close()
+		raw.Close()
 		return nil, fmt.Errorf("stream: writing the head: %w", err)
 	}
 	return s, nil
@@ -115,12 +117,12 @@ func (s *stream) Write(p []byte) (int, error) {
 
 // SetReadDeadline bounds the wait for the body; SetWriteDeadline, for the
 // client to take what is written.
-func (s *stream) SetReadDeadline(t time.Time) error  { return s.conn.SetReadDeadline(t) }
-func (s *stream) SetWriteDeadline(t time.Time) error { return s.conn.SetWriteDeadline(t) }
+func (s *stream) SetReadDeadline(t time.Time) error  { return s.raw.SetReadDeadline(t) }
+func (s *stream) SetWriteDeadline(t time.Time) error { return s.raw.SetWriteDeadline(t) }
 
 // Close ends the response (the last, empty chunk) and the connection.
 func (s *stream) Close() error {
-	s.conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	s.raw.SetWriteDeadline(time.Now().Add(5 * time.Second))
 	_, err := s.raw.Write([]byte("0\r\n\r\n"))
-	return errors.Join(err, s.conn.Close())
+	return errors.Join(err, s.raw.Close())
 }

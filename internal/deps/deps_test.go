@@ -42,10 +42,8 @@ var rooms = map[string][]string{
 	"internal/proc":        {"internal/cgroup", "internal/ptable"},
 	"internal/logs":        {"internal/fdwait", "internal/spec"},
 	"internal/metrics":     {"internal/reread", "internal/spec"},
-	"internal/ipc":         {"internal/fdwait", "internal/rawio"},
+	"internal/ipc":         {"internal/rawio"},
 	"internal/pool":        {"internal/spec"},
-	"internal/fdwait":      nil,
-	"internal/rawio":       nil,
 	"internal/health":      nil,
 	"internal/watch":       nil,
 	"internal/notify":      nil,
@@ -58,9 +56,13 @@ var rooms = map[string][]string{
 	"internal/dotenv":      nil,
 	"internal/crash":       nil,
 
-	// Shared by both sides.
+	// Shared by both sides. rawio (and the fdwait it stands on) is the
+	// stream's client too: it reads a task stream's answers as the daemon
+	// writes them, one wake-up an answer.
 	"internal/spec":      nil,
 	"internal/buildinfo": nil,
+	"internal/rawio":     {"internal/fdwait"},
+	"internal/fdwait":    nil,
 
 	// What apps link, examples, benchmarks and tests.
 	"pkg/tend":            nil,
@@ -77,7 +79,7 @@ var rooms = map[string][]string{
 // daemonSide is what the CLI side must never link, even indirectly.
 var daemonSide = []string{"internal/daemon", "internal/api", "internal/store", "internal/supervisor", "internal/proc",
 	"internal/logs", "internal/metrics", "internal/ipc", "internal/notify", "internal/listen", "internal/cgroup",
-	"internal/ptable", "internal/crash", "internal/dotenv", "internal/nodepreload", "internal/fdwait", "internal/rawio", "internal/health", "internal/watch",
+	"internal/ptable", "internal/crash", "internal/dotenv", "internal/nodepreload", "internal/health", "internal/watch",
 	"internal/reread", "internal/webui", "internal/pool"}
 
 // cliSide is the code a CLI run links besides the binary's main.

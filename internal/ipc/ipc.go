@@ -17,7 +17,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/tend-pm/tend/internal/fdwait"
 	"github.com/tend-pm/tend/internal/rawio"
 )
 
@@ -129,9 +128,11 @@ func answer(line []byte) (Message, bool) {
 
 // Conn is the daemon's end of one child's channel.
 type Conn struct {
-	f    *os.File
-	raw  *rawio.Conn // f, read and written outside the runtime's syscall entry
-	node bool        // the child is Node: data goes bare, as process.on('message') expects
+	// raw is the daemon's end, read and written outside the runtime's
+	// syscall entry and poller (rawio.Own): the child's read of each
+	// message would otherwise wake the daemon for nothing.
+	raw  *rawio.Conn
+	node bool // the child is Node: data goes bare, as process.on('message') expects
 
 	wmu    sync.Mutex
 	broken bool // a write timed out part-way: the stream is out of step
@@ -148,20 +149,13 @@ func Pair(node bool) (*Conn, *os.File, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("ipc socketpair: %w", err)
 	}
-	// The daemon's end is non-blocking so that writes can time out.
-	if err := syscall.SetNonblock(fds[0], true); err != nil {
-		syscall.Close(fds[0])
-		syscall.Close(fds[1])
-		return nil, nil, fmt.Errorf("ipc socketpair: %w", err)
-	}
-	f := os.NewFile(uintptr(fds[0]), "ipc")
-	raw, err := rawio.New(f)
+	// The daemon's end is non-blocking, so that writes can time out.
+	raw, err := rawio.Own(fds[0], "ipc")
 	if err != nil {
-		f.Close()
 		syscall.Close(fds[1])
 		return nil, nil, fmt.Errorf("ipc socketpair: %w", err)
 	}
-	return &Conn{f: f, raw: raw, node: node}, os.NewFile(uintptr(fds[1]), "ipc-child"), nil
+	return &Conn{raw: raw, node: node}, os.NewFile(uintptr(fds[1]), "ipc-child"), nil
 }
 
 // Read calls fn for each message until the child closes its end or
@@ -198,7 +192,7 @@ func (c *Conn) Read(fn func(Message), bad func(error), idle func()) {
 				readers.Put(r)
 				r = nil
 			}
-			if err := fdwait.Readable(c.f); errors.Is(err, os.ErrClosed) {
+			if err := c.raw.WaitReadable(); errors.Is(err, os.ErrClosed) {
 				return
 			} else if err != nil {
 				waitable = false // not pollable: read with a reader held
@@ -291,7 +285,7 @@ func (c *Conn) write(line []byte) error {
 	if c.broken {
 		return errors.New("the channel is broken: an earlier message was cut short")
 	}
-	c.f.SetWriteDeadline(time.Now().Add(sendTimeout))
+	c.raw.SetWriteDeadline(time.Now().Add(sendTimeout))
 	n, err := c.raw.Write(append(line, '\n'))
 	if n > 0 && err != nil {
 		c.broken = true
@@ -326,29 +320,20 @@ func (c *Conn) SendSocket(msg json.RawMessage, f *os.File) error {
 	if c.broken {
 		return errors.New("the channel is broken: an earlier message was cut short")
 	}
-	raw, err := c.f.SyscallConn()
-	if err != nil {
-		return err
-	}
-	c.f.SetWriteDeadline(time.Now().Add(sendTimeout))
-	var serr error
-	werr := raw.Write(func(fd uintptr) bool {
-		var n int
-		n, serr = syscall.SendmsgN(int(fd), line, rights, nil, 0)
-		if serr == syscall.EAGAIN {
-			return false // wait until writable, within the deadline
-		}
-		if serr == nil && n < len(line) {
-			// The fd went with the first bytes; the rest follow as data.
+	c.raw.SetWriteDeadline(time.Now().Add(sendTimeout))
+	n, err := c.raw.WriteMsg(line, rights)
+	if err == nil && n < len(line) {
+		// The fd went with the first bytes; the rest follow as data.
+		m, werr := c.raw.Write(line[n:])
+		if n+m < len(line) {
 			c.broken = true
-			serr = fmt.Errorf("the socket's message was cut short (%d of %d bytes)", n, len(line))
 		}
-		return true
-	})
-	if errors.Is(werr, os.ErrDeadlineExceeded) {
+		err = werr
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
 		return fmt.Errorf("the app has not read its channel for %s: socket not passed", sendTimeout)
 	}
-	return errors.Join(werr, serr)
+	return err
 }
 
 // SendNodeInternal writes one line of Node's internal protocol (an object
@@ -357,4 +342,4 @@ func (c *Conn) SendSocket(msg json.RawMessage, f *os.File) error {
 func (c *Conn) SendNodeInternal(line []byte) error { return c.write(line) }
 
 // Close ends the channel; Read returns.
-func (c *Conn) Close() error { return c.f.Close() }
+func (c *Conn) Close() error { return c.raw.Close() }

@@ -15,12 +15,15 @@ import (
 	"io"
 	"os"
 	"syscall"
+	"time"
+
+	"github.com/tend-pm/tend/internal/fdwait"
 )
 
 // Conn is a non-blocking descriptor, read and written outside the
 // runtime's syscall entry.
 type Conn struct {
-	c  syscall.Conn
+	c  syscall.Conn // the file or connection (New), or an owned descriptor (Own, Take)
 	rc syscall.RawConn
 }
 
@@ -91,6 +94,73 @@ func (c *Conn) Write(p []byte) (int, error) {
 		return written, os.NewSyscallError("write", errno)
 	}
 	return written, nil
+}
+
+// WriteMsg writes p with the ancillary data oob (a descriptor passed
+// with SCM_RIGHTS) in one sendmsg, waiting for room as Write does; oob
+// goes with the first of the n bytes written. It is a rare write, and
+// goes through the syscall package.
+func (c *Conn) WriteMsg(p, oob []byte) (int, error) {
+	var n int
+	var serr error
+	err := c.rc.Write(func(fd uintptr) bool {
+		for {
+			n, serr = syscall.SendmsgN(int(fd), p, oob, nil, 0)
+			if serr != syscall.EINTR {
+				return serr != syscall.EAGAIN
+			}
+		}
+	})
+	if err != nil {
+		return 0, c.closed(err)
+	}
+	if serr != nil {
+		return n, os.NewSyscallError("sendmsg", serr)
+	}
+	return n, nil
+}
+
+// WaitReadable returns once a read would not block (bytes, the other
+// end's close, an error), reading nothing: a reader's buffer need not be
+// held while the descriptor is quiet. fdwait.ErrUnsupported means it
+// cannot be waited on.
+func (c *Conn) WaitReadable() error {
+	switch f := c.c.(type) {
+	case interface{ waitReadable() error }:
+		return f.waitReadable()
+	case *os.File:
+		return fdwait.Readable(f)
+	}
+	return fdwait.ErrUnsupported
+}
+
+type deadlines interface {
+	SetReadDeadline(time.Time) error
+	SetWriteDeadline(time.Time) error
+}
+
+// SetReadDeadline bounds the reads' waits, as os and net's do.
+func (c *Conn) SetReadDeadline(t time.Time) error {
+	if d, ok := c.c.(deadlines); ok {
+		return d.SetReadDeadline(t)
+	}
+	return os.ErrNoDeadline
+}
+
+// SetWriteDeadline bounds the writes' waits for room.
+func (c *Conn) SetWriteDeadline(t time.Time) error {
+	if d, ok := c.c.(deadlines); ok {
+		return d.SetWriteDeadline(t)
+	}
+	return os.ErrNoDeadline
+}
+
+// Close closes the descriptor; a read or write waiting returns closed.
+func (c *Conn) Close() error {
+	if cl, ok := c.c.(io.Closer); ok {
+		return cl.Close()
+	}
+	return nil
 }
 
 // closed is the poller's err in os's words: a file's poller says closed

@@ -1,0 +1,36 @@
+package testutil
+
+import (
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// AsksForOutput reports whether an epoll of this process asks for fd's
+// output (EPOLLOUT), as /proc/self/fdinfo lists each epoll's
+// descriptors. The runtime's poller asks it of every descriptor it
+// waits on; rawio's owned descriptors are asked for input alone.
+func AsksForOutput(t testing.TB, fd int) bool {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		if l, _ := os.Readlink("/proc/self/fd/" + e.Name()); l != "anon_inode:[eventpoll]" {
+			continue
+		}
+		b, _ := os.ReadFile("/proc/self/fdinfo/" + e.Name())
+		for line := range strings.Lines(string(b)) {
+			f := strings.Fields(line)
+			if len(f) >= 4 && f[0] == "tfd:" && f[1] == strconv.Itoa(fd) && f[2] == "events:" {
+				if ev, _ := strconv.ParseUint(f[3], 16, 32); ev&syscall.EPOLLOUT != 0 {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
