@@ -22,7 +22,7 @@ var rooms = map[string][]string{
 	"internal/cli":      {"internal/apitype", "internal/buildinfo", "internal/client", "internal/config", "internal/execshim", "internal/export", "internal/monit", "internal/spec"},
 	"internal/monit":    {"internal/apitype"},
 	"internal/export":   {"internal/spec"},
-	"internal/client":   {"internal/apitype", "internal/buildinfo", "internal/spec"},
+	"internal/client":   {"internal/apitype", "internal/buildinfo", "internal/rawio", "internal/spec"},
 	"internal/apitype":  {"internal/spec"},
 	"internal/config":   {"internal/spec"},
 	"internal/execshim": nil,
