@@ -42,9 +42,10 @@ func takeOver(w http.ResponseWriter, r *http.Request, contentType string) (*stre
 	if err != nil {
 		return nil, fmt.Errorf("taking the connection over: %w", err)
 	}
-	// net/http's deadlines for the request's head are the stream's to
-	// set. The client's read of each answer would wake a daemon whose
-	// poller asks for the connection's output: it is taken out of it.
+	// The connection is taken out of the runtime's poller, which asks
+	// for its output too: the client's read of each answer would wake
+	// the daemon. net/http's deadlines for the head stay with the
+	// descriptor it gave up; the stream sets its own.
 	sc, ok := conn.(interface {
 		syscall.Conn
 		Close() error

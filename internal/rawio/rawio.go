@@ -7,7 +7,9 @@
 // wakes it, then sleeps 20 µs and looks again. A pool whose answers
 // arrive a few hundred µs apart woke it for each, a fifth of the daemon's
 // CPU on the lesson's CPU task. Waiting is left to the runtime's poller,
-// as os and net do, and so are deadlines.
+// as os and net do, and so are deadlines. A descriptor given to Own or
+// Take is waited for through epolls of its own instead, which ask for
+// input alone (own_linux.go says why).
 package rawio
 
 import (
