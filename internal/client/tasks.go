@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/tend-pm/tend/internal/apitype"
 	"github.com/tend-pm/tend/internal/buildinfo"
@@ -81,7 +82,19 @@ func (c *Client) TaskStream(pool string, in io.Reader, each func([]byte) error) 
 		}
 		return fmt.Errorf("talk to the daemon at %s: %w", c.Socket, err)
 	}
-	defer conn.Close()
+	// The answers are read outside the runtime's syscall entry and its
+	// poller, looking every millisecond while they come (rawio's
+	// TakePolling): one CPU task's answer comes a few hundred µs after
+	// the last, and a CLI woken for each cost the daemon a wake-up of it
+	// a write. Over 3,000 fib(25) tasks that was a quarter of the
+	// daemon's CPU, and a CLI idle in between woke its own runtime
+	// monitor at each read (7,100 context switches, and 81 ms of CPU).
+	raw, err := rawio.TakePolling(conn.(*net.UnixConn), time.Millisecond)
+	if err != nil {
+		conn.Close()
+		return fmt.Errorf("tasks for %s: %w", pool, err)
+	}
+	defer raw.Close()
 	req, err := http.NewRequest("POST", "http://tend/v1/pools/"+url.PathEscape(pool)+"/tasks/stream", io.NopCloser(in))
 	if err != nil {
 		return err
@@ -92,16 +105,8 @@ func (c *Client) TaskStream(pool string, in io.Reader, each func([]byte) error) 
 	go func() {
 		// No CloseWrite after it: net/http's server takes a half-closed
 		// connection for a client gone, and cancels the stream.
-		wrote <- req.Write(conn)
+		wrote <- req.Write(raw)
 	}()
-	// The answers are read outside the runtime's syscall entry (rawio):
-	// one CPU task's answer comes a few hundred µs after the last, and a
-	// CLI idle in between woke its monitor thread at each read (7,100
-	// context switches for 3,000 fib(25) tasks; 2,850 through rawio).
-	raw, err := rawio.New(conn.(*net.UnixConn))
-	if err != nil {
-		return fmt.Errorf("tasks for %s: %w", pool, err)
-	}
 	resp, err := http.ReadResponse(bufio.NewReaderSize(raw, 64<<10), req)
 	if err != nil {
 		return fmt.Errorf("tasks for %s: %w", pool, err)

@@ -26,7 +26,7 @@ import (
 // outside the runtime's poller. fd is made non-blocking; the Conn closes
 // it.
 func Own(fd int, name string) (*Conn, error) {
-	q, err := own(fd, name, os.ErrClosed)
+	q, err := own(fd, name, os.ErrClosed, 0)
 	if err != nil {
 		syscall.Close(fd)
 		return nil, err
@@ -37,10 +37,24 @@ func Own(fd int, name string) (*Conn, error) {
 // Take moves c's descriptor out of the runtime's poller into a Conn: a
 // copy of it is owned, and c is closed (the connection lives on in the
 // copy). A closed Conn then says net.ErrClosed.
-func Take(c interface {
+func Take(c Closer) (*Conn, error) { return take(c, 0) }
+
+// TakePolling is Take for the reader of a busy stream, whose input comes
+// faster than one wake-up an arrival is worth: while a look finds input,
+// the next look is every later, with no epoll asking for the descriptor
+// at all, so the writer's writes wake nothing; the first look that finds
+// none waits to be woken, through an epoll made for that wait. Input is
+// then read at most every late, and a burst's first byte is never kept
+// waiting.
+func TakePolling(c Closer, every time.Duration) (*Conn, error) { return take(c, every) }
+
+// Closer is a connection or file whose descriptor can be taken.
+type Closer interface {
 	syscall.Conn
 	Close() error
-}) (*Conn, error) {
+}
+
+func take(c Closer, every time.Duration) (*Conn, error) {
 	rc, err := c.SyscallConn()
 	if err != nil {
 		return nil, err
@@ -61,7 +75,7 @@ func Take(c interface {
 		return nil, derr
 	}
 	c.Close()
-	q, err := own(nfd, "taken", net.ErrClosed)
+	q, err := own(nfd, "taken", net.ErrClosed, every)
 	if err != nil {
 		syscall.Close(nfd)
 		return nil, err
@@ -70,24 +84,28 @@ func Take(c interface {
 }
 
 // owned is a descriptor the runtime's poller does not know. It is the
-// Conn's syscall.Conn and its RawConn: Read waits through in, Write
-// through an epoll of the output made while it waits.
+// Conn's syscall.Conn and its RawConn: Read waits through in (or, when
+// polling, looks every poll and waits through an epoll of its own),
+// Write through an epoll of the output made while it waits.
 type owned struct {
 	sock      *os.File        // holds the descriptor: closed once no call uses it
 	src       syscall.RawConn // sock's, for the descriptor
-	in        *os.File        // an epoll of sock's input alone, in the runtime's poller
+	in        *os.File        // an epoll of sock's input alone, in the runtime's poller; nil when polling
 	inrc      syscall.RawConn
 	closedErr error
 
+	poll          time.Duration // TakePolling's every
+	found, looked bool          // the reader's: the last look found input; the last wait was a look
+
 	wmu sync.Mutex // one write waits for room at a time
 
-	mu     sync.Mutex
-	wdl    time.Time // the write deadline
-	out    *os.File  // the epoll a write waits on, while one does
-	closed bool
+	mu       sync.Mutex
+	rdl, wdl time.Time         // the deadlines
+	waits    map[*os.File]bool // the epolls of the waits in progress
+	closed   bool
 }
 
-func own(fd int, name string, closedErr error) (*owned, error) {
+func own(fd int, name string, closedErr error, poll time.Duration) (*owned, error) {
 	// Blocking while os wraps it, so that os leaves it out of the poller;
 	// non-blocking after, for the reads and writes here.
 	if err := syscall.SetNonblock(fd, false); err != nil {
@@ -101,16 +119,18 @@ func own(fd int, name string, closedErr error) (*owned, error) {
 	if err != nil {
 		return nil, err
 	}
-	in, err := epollOf(fd, syscall.EPOLLIN|syscall.EPOLLRDHUP, name)
-	if err != nil {
+	q := &owned{sock: sock, src: src, closedErr: closedErr, poll: poll, waits: map[*os.File]bool{}}
+	if poll > 0 {
+		return q, nil
+	}
+	if q.in, err = epollOf(fd, syscall.EPOLLIN|syscall.EPOLLRDHUP, name); err != nil {
 		return nil, err
 	}
-	inrc, err := in.SyscallConn()
-	if err != nil {
-		in.Close()
+	if q.inrc, err = q.in.SyscallConn(); err != nil {
+		q.in.Close()
 		return nil, err
 	}
-	return &owned{sock: sock, src: src, in: in, inrc: inrc, closedErr: closedErr}, nil
+	return q, nil
 }
 
 // epollOf makes an epoll of fd's events, as a file in the runtime's
@@ -137,13 +157,104 @@ func (q *owned) SyscallConn() (syscall.RawConn, error) { return q, nil }
 // Control calls f with the descriptor, which stays open meanwhile.
 func (q *owned) Control(f func(fd uintptr)) error { return q.src.Control(f) }
 
+// try calls f with the descriptor, open meanwhile.
+func (q *owned) try(f func(fd uintptr) bool) (bool, error) {
+	done := false
+	err := q.src.Control(func(fd uintptr) { done = f(fd) })
+	return done, err
+}
+
 // Read calls f with the descriptor until it returns true, waiting for
 // input between calls.
 func (q *owned) Read(f func(fd uintptr) bool) error {
+	if q.in == nil {
+		return q.pollRead(f)
+	}
 	var cerr error
 	err := q.inrc.Read(func(uintptr) bool {
-		done := false
-		if cerr = q.src.Control(func(fd uintptr) { done = f(fd) }); cerr != nil {
+		done, err := q.try(f)
+		if cerr = err; err != nil {
+			return true
+		}
+		return done
+	})
+	return q.err(errors.Join(cerr, err))
+}
+
+// pollRead is Read when polling (TakePolling).
+func (q *owned) pollRead(f func(fd uintptr) bool) error {
+	for {
+		done, err := q.try(f)
+		if err != nil || done {
+			q.found, q.looked = err == nil, false
+			return q.err(err)
+		}
+		if !q.found || q.looked {
+			break
+		}
+		// Input came at the last look: more is likely within poll.
+		q.looked = true
+		q.mu.Lock()
+		d := q.poll
+		if !q.rdl.IsZero() {
+			d = min(d, time.Until(q.rdl))
+		}
+		q.mu.Unlock()
+		if d <= 0 {
+			return os.ErrDeadlineExceeded
+		}
+		time.Sleep(d)
+	}
+	// None since the last look: wait to be woken.
+	q.found, q.looked = false, false
+	q.mu.Lock()
+	dl := q.rdl
+	q.mu.Unlock()
+	err := q.wait(syscall.EPOLLIN|syscall.EPOLLRDHUP, dl, f)
+	q.found = err == nil
+	return err
+}
+
+// wait calls f until it returns true, waiting between calls for events
+// through an epoll made for this wait, until dl.
+func (q *owned) wait(events uint32, dl time.Time, f func(fd uintptr) bool) error {
+	// The epoll is made under Control, for the descriptor to stay the
+	// one tried.
+	var ep *os.File
+	var eerr error
+	done, err := q.try(func(fd uintptr) bool {
+		if f(fd) {
+			return true
+		}
+		ep, eerr = epollOf(int(fd), events, "wait")
+		return false
+	})
+	if err != nil || done || eerr != nil {
+		return q.err(errors.Join(err, eerr))
+	}
+	q.mu.Lock()
+	if q.closed {
+		q.mu.Unlock()
+		ep.Close()
+		return q.closedErr
+	}
+	q.waits[ep] = true
+	ep.SetReadDeadline(dl)
+	q.mu.Unlock()
+	defer func() {
+		q.mu.Lock()
+		delete(q.waits, ep)
+		q.mu.Unlock()
+		ep.Close()
+	}()
+	rc, err := ep.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var cerr error
+	err = rc.Read(func(uintptr) bool {
+		done, err := q.try(f)
+		if cerr = err; err != nil {
 			return true
 		}
 		return done
@@ -156,46 +267,10 @@ func (q *owned) Read(f func(fd uintptr) bool) error {
 func (q *owned) Write(f func(fd uintptr) bool) error {
 	q.wmu.Lock()
 	defer q.wmu.Unlock()
-	// The epoll is made under Control, for the descriptor to stay the
-	// one written.
-	var out *os.File
-	var eerr error
-	done := false
-	if err := q.src.Control(func(fd uintptr) {
-		if done = f(fd); !done {
-			out, eerr = epollOf(int(fd), syscall.EPOLLOUT, "output")
-		}
-	}); err != nil || done || eerr != nil {
-		return q.err(errors.Join(err, eerr))
-	}
 	q.mu.Lock()
-	if q.closed {
-		q.mu.Unlock()
-		out.Close()
-		return q.closedErr
-	}
-	q.out = out
-	out.SetReadDeadline(q.wdl)
+	dl := q.wdl
 	q.mu.Unlock()
-	defer func() {
-		q.mu.Lock()
-		q.out = nil
-		q.mu.Unlock()
-		out.Close()
-	}()
-	orc, err := out.SyscallConn()
-	if err != nil {
-		return err
-	}
-	var cerr error
-	err = orc.Read(func(uintptr) bool {
-		done := false
-		if cerr = q.src.Control(func(fd uintptr) { done = f(fd) }); cerr != nil {
-			return true
-		}
-		return done
-	})
-	return q.err(errors.Join(cerr, err))
+	return q.wait(syscall.EPOLLOUT, dl, f)
 }
 
 // err says closed in the words the Conn was made with.
@@ -212,20 +287,35 @@ func (q *owned) err(err error) error {
 	return err
 }
 
-func (q *owned) SetReadDeadline(t time.Time) error { return q.in.SetReadDeadline(t) }
+// SetReadDeadline sets the reads' deadline; when polling, from the next
+// wait on.
+func (q *owned) SetReadDeadline(t time.Time) error {
+	if q.in != nil {
+		return q.in.SetReadDeadline(t)
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.rdl = t
+	return nil
+}
 
+// SetWriteDeadline sets the deadline of the writes from the next on
+// (the callers set it before they write).
 func (q *owned) SetWriteDeadline(t time.Time) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.wdl = t
-	if q.out != nil {
-		return q.out.SetReadDeadline(t)
-	}
 	return nil
 }
 
-// waitReadable waits until a read would not block.
-func (q *owned) waitReadable() error { return q.err(fdwait.Readable(q.in)) }
+// waitReadable waits until a read would not block; a polling reader
+// reads instead.
+func (q *owned) waitReadable() error {
+	if q.in == nil {
+		return fdwait.ErrUnsupported
+	}
+	return q.err(fdwait.Readable(q.in))
+}
 
 // Close closes the descriptor and wakes a read or write waiting on it.
 func (q *owned) Close() error {
@@ -235,11 +325,17 @@ func (q *owned) Close() error {
 		return q.closedErr
 	}
 	q.closed = true
-	out := q.out
+	var waits []*os.File
+	for ep := range q.waits {
+		waits = append(waits, ep)
+	}
 	q.mu.Unlock()
-	err := errors.Join(q.sock.Close(), q.in.Close())
-	if out != nil {
-		out.Close()
+	err := q.sock.Close()
+	if q.in != nil {
+		err = errors.Join(err, q.in.Close())
+	}
+	for _, ep := range waits {
+		ep.Close()
 	}
 	return err
 }

@@ -251,3 +251,117 @@ func TestTakeConnection(t *testing.T) {
 		t.Fatalf("read when closed: %v; want net.ErrClosed", err)
 	}
 }
+
+// polledPair is a polling Conn (TakePolling, every) over a Unix
+// connection, and the connection's other end.
+func polledPair(t *testing.T, every time.Duration) (*Conn, net.Conn) {
+	t.Helper()
+	ln, err := net.Listen("unix", t.TempDir()+"/s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		c, _ := ln.Accept()
+		accepted <- c
+	}()
+	conn, err := net.Dial("unix", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := TakePolling(conn.(*net.UnixConn), every)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := <-accepted
+	t.Cleanup(func() { c.Close(); other.Close() })
+	return c, other
+}
+
+// A busy reader looks again after `every`, and while it does no epoll
+// knows the descriptor: the writer's writes wake nothing. One that finds
+// nothing waits, and is woken by the next input at once.
+func TestPollingReaderLooksWhileBusyAndWaitsWhenIdle(t *testing.T) {
+	const every = 300 * time.Millisecond
+	c, other := polledPair(t, every)
+	fd := fdOf(t, c)
+	b := make([]byte, 64)
+
+	// Idle: the first read waits through an epoll, and the input wakes it.
+	go func() {
+		time.Sleep(100 * time.Millisecond)
+		other.Write([]byte("first"))
+	}()
+	if n, err := c.Read(b); err != nil || string(b[:n]) != "first" {
+		t.Fatalf("read %q, %v", b[:n], err)
+	}
+	// Busy: input came at the last look, so the next read looks again
+	// after every, knowing of no epoll meanwhile.
+	start := time.Now()
+	got := make(chan string, 1)
+	go func() {
+		n, _ := c.Read(b)
+		got <- string(b[:n])
+	}()
+	time.Sleep(50 * time.Millisecond)
+	if asks := testutil.EpollAsks(t, fd); asks != 0 {
+		t.Fatalf("while the reader looks again later, an epoll asks %#x of its descriptor", asks)
+	}
+	other.Write([]byte("second"))
+	if s := <-got; s != "second" {
+		t.Fatalf("read %q", s)
+	}
+	if d := time.Since(start); d < every-50*time.Millisecond {
+		t.Fatalf("the busy reader read after %s: woken by the write, not at its next look (%s)", d, every)
+	}
+	// A look that finds nothing: the reader waits, and input wakes it
+	// well before another look would.
+	time.Sleep(every + 50*time.Millisecond) // the look after "second" is past
+	go func() {
+		time.Sleep(400 * time.Millisecond)
+		other.Write([]byte("third"))
+	}()
+	start = time.Now()
+	n, err := c.Read(b)
+	if err != nil || string(b[:n]) != "third" {
+		t.Fatalf("read %q, %v", b[:n], err)
+	}
+	if d := time.Since(start); d > 600*time.Millisecond {
+		t.Fatalf("an idle reader took %s to see input written after 400ms", d)
+	}
+	if asks := testutil.EpollAsks(t, fd); asks != 0 {
+		t.Fatalf("after the wait, an epoll still asks %#x of the descriptor", asks)
+	}
+}
+
+func TestPollingReaderDeadlineCloseAndEOF(t *testing.T) {
+	c, other := polledPair(t, 10*time.Millisecond)
+	c.SetReadDeadline(time.Now().Add(30 * time.Millisecond))
+	if _, err := c.Read(make([]byte, 8)); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("past the deadline: %v; want os.ErrDeadlineExceeded", err)
+	}
+	c.SetReadDeadline(time.Time{})
+	other.Write([]byte("bye"))
+	other.Close()
+	if b, err := io.ReadAll(c); err != nil || string(b) != "bye" {
+		t.Fatalf("read %q, %v; want bye, then EOF", b, err)
+	}
+
+	c2, _ := polledPair(t, 10*time.Millisecond)
+	done := make(chan error, 1)
+	go func() {
+		_, err := c2.Read(make([]byte, 8))
+		done <- err
+	}()
+	time.Sleep(30 * time.Millisecond)
+	c2.Close()
+	select {
+	case err := <-done:
+		if !errors.Is(err, net.ErrClosed) {
+			t.Fatalf("read waiting when closed: %v; want net.ErrClosed", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a read waiting when its connection closed did not return")
+	}
+}

@@ -5,6 +5,7 @@ package rawio
 import (
 	"os"
 	"syscall"
+	"time"
 )
 
 // Elsewhere than Linux an owned descriptor is an ordinary pollable file
@@ -25,10 +26,14 @@ func Own(fd int, name string) (*Conn, error) {
 	return c, err
 }
 
-// Take makes c a Conn; c is closed with it.
-func Take(c interface {
+// Closer is a connection or file whose descriptor can be taken.
+type Closer interface {
 	syscall.Conn
 	Close() error
-}) (*Conn, error) {
-	return New(c)
 }
+
+// Take makes c a Conn; c is closed with it.
+func Take(c Closer) (*Conn, error) { return New(c) }
+
+// TakePolling is Take: the poller wakes its reader at each arrival.
+func TakePolling(c Closer, _ time.Duration) (*Conn, error) { return New(c) }
