@@ -5,10 +5,7 @@ import (
 	"context"
 	"log/slog"
 	"net"
-	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -21,14 +18,9 @@ import (
 // for output.
 func askedSockets(t *testing.T) map[int]bool {
 	t.Helper()
-	ents, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Fatal(err)
-	}
 	out := map[int]bool{}
-	for _, e := range ents {
-		fd, _ := strconv.Atoi(e.Name())
-		if l, _ := os.Readlink("/proc/self/fd/" + e.Name()); strings.HasPrefix(l, "socket:") && testutil.AsksForOutput(t, fd) {
+	for _, fd := range testutil.Sockets(t) {
+		if testutil.AsksForOutput(t, fd) {
 			out[fd] = true
 		}
 	}

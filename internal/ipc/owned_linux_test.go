@@ -1,36 +1,19 @@
 package ipc
 
 import (
-	"os"
-	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/tend-pm/tend/internal/testutil"
 )
 
-// sockets lists this process's socket descriptors.
-func sockets(t *testing.T) map[int]bool {
-	t.Helper()
-	ents, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[int]bool{}
-	for _, e := range ents {
-		if l, _ := os.Readlink("/proc/self/fd/" + e.Name()); strings.HasPrefix(l, "socket:") {
-			fd, _ := strconv.Atoi(e.Name())
-			out[fd] = true
-		}
-	}
-	return out
-}
-
 // The daemon's end of a channel is owned (rawio.Own): no epoll asks for
 // its output, so the child's read of each message (a pool's next task)
 // wakes nothing in the daemon. In the runtime's poller, each did.
 func TestChannelEndIsNotAskedForOutput(t *testing.T) {
-	before := sockets(t)
+	before := map[int]bool{}
+	for _, fd := range testutil.Sockets(t) {
+		before[fd] = true
+	}
 	c, child, err := Pair(true)
 	if err != nil {
 		t.Fatal(err)
@@ -38,7 +21,7 @@ func TestChannelEndIsNotAskedForOutput(t *testing.T) {
 	defer c.Close()
 	defer child.Close()
 	var ends []int
-	for fd := range sockets(t) {
+	for _, fd := range testutil.Sockets(t) {
 		if !before[fd] && fd != int(child.Fd()) {
 			ends = append(ends, fd)
 		}

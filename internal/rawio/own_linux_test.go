@@ -210,27 +210,7 @@ func TestOwnedWriteMsg(t *testing.T) {
 // goes on (the other end sees no close), nothing asks for its output,
 // and a closed Conn says net.ErrClosed.
 func TestTakeConnection(t *testing.T) {
-	ln, err := net.Listen("unix", t.TempDir()+"/s")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	accepted := make(chan net.Conn, 1)
-	go func() {
-		c, _ := ln.Accept()
-		accepted <- c
-	}()
-	conn, err := net.Dial("unix", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := Take(conn.(*net.UnixConn))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	other := <-accepted
-	defer other.Close()
+	c, other := takenPair(t, Take)
 	if _, err := c.Write([]byte("after the take\n")); err != nil {
 		t.Fatal(err)
 	}
@@ -252,9 +232,9 @@ func TestTakeConnection(t *testing.T) {
 	}
 }
 
-// polledPair is a polling Conn (TakePolling, every) over a Unix
-// connection, and the connection's other end.
-func polledPair(t *testing.T, every time.Duration) (*Conn, net.Conn) {
+// takenPair is a Conn made by take over a Unix connection, and the
+// connection's other end.
+func takenPair(t *testing.T, take func(Closer) (*Conn, error)) (*Conn, net.Conn) {
 	t.Helper()
 	ln, err := net.Listen("unix", t.TempDir()+"/s")
 	if err != nil {
@@ -270,13 +250,18 @@ func polledPair(t *testing.T, every time.Duration) (*Conn, net.Conn) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := TakePolling(conn.(*net.UnixConn), every)
+	c, err := take(conn.(*net.UnixConn))
 	if err != nil {
 		t.Fatal(err)
 	}
 	other := <-accepted
 	t.Cleanup(func() { c.Close(); other.Close() })
 	return c, other
+}
+
+// polledPair is takenPair through TakePolling, every.
+func polledPair(t *testing.T, every time.Duration) (*Conn, net.Conn) {
+	return takenPair(t, func(c Closer) (*Conn, error) { return TakePolling(c, every) })
 }
 
 // A busy reader looks again after `every`, and while it does no epoll

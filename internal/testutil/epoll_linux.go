@@ -8,6 +8,23 @@ import (
 	"testing"
 )
 
+// Sockets lists this process's socket descriptors.
+func Sockets(t testing.TB) []int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []int
+	for _, e := range ents {
+		if l, _ := os.Readlink("/proc/self/fd/" + e.Name()); strings.HasPrefix(l, "socket:") {
+			fd, _ := strconv.Atoi(e.Name())
+			out = append(out, fd)
+		}
+	}
+	return out
+}
+
 // EpollAsks is what the epolls of this process ask of fd, all their
 // interest masks together (0: no epoll knows fd).
 func EpollAsks(t testing.TB, fd int) uint32 {
