@@ -124,7 +124,10 @@ func printTask(t apitype.Task, asJSON bool) error {
 
 // streamTasks sends stdin's lines as tasks and prints each end as it
 // comes; it exits 1 when any task did not end done.
-func streamTasks(send func(string, io.Reader, func([]byte) error) error, pool string) error {
+// The answers are gathered and written when the stream has none left
+// read: one write for a burst of a hundred thousand a second, and at once
+// for one that ended before a slow task.
+func streamTasks(send func(string, io.Reader, func([]byte) error, func()) error, pool string) error {
 	w := bufio.NewWriterSize(Stdout, 64<<10)
 	var n, bad int
 	in := &lineCounter{r: os.Stdin}
@@ -135,7 +138,7 @@ func streamTasks(send func(string, io.Reader, func([]byte) error) error, pool st
 		}
 		w.Write(line)
 		return w.WriteByte('\n')
-	})
+	}, func() { w.Flush() })
 	if ferr := w.Flush(); err == nil {
 		err = ferr
 	}

@@ -67,8 +67,10 @@ func (c *Client) callRaw(method, path string, body []byte, out any) error {
 // pool over one connection, and calls each with every ended task's line
 // as they come. The body is written while the answers are read: the
 // daemon answers before the input ends, and a full queue holds the
-// writes back.
-func (c *Client) TaskStream(pool string, in io.Reader, each func([]byte) error) error {
+// writes back. idle, when set, is called whenever every line read so far
+// has gone to each and more must be read: a caller that gathers its
+// output writes it then, and no answer waits behind a slow task.
+func (c *Client) TaskStream(pool string, in io.Reader, each func([]byte) error, idle func()) error {
 	conn, err := net.Dial("unix", c.Socket)
 	if err != nil && isNoDaemon(err) && c.Spawn != nil {
 		if err := c.ensureDaemon(); err != nil {
@@ -107,7 +109,11 @@ func (c *Client) TaskStream(pool string, in io.Reader, each func([]byte) error) 
 		// connection for a client gone, and cancels the stream.
 		wrote <- req.Write(raw)
 	}()
-	resp, err := http.ReadResponse(bufio.NewReaderSize(raw, 64<<10), req)
+	var rd io.Reader = raw
+	if idle != nil {
+		rd = beforeRead{raw, idle}
+	}
+	resp, err := http.ReadResponse(bufio.NewReaderSize(rd, 64<<10), req)
 	if err != nil {
 		return fmt.Errorf("tasks for %s: %w", pool, err)
 	}
@@ -133,4 +139,16 @@ func (c *Client) TaskStream(pool string, in io.Reader, each func([]byte) error) 
 	default:
 	}
 	return nil
+}
+
+// beforeRead calls f before each read of r: under a buffered reader, only
+// once what was read before has been taken.
+type beforeRead struct {
+	r io.Reader
+	f func()
+}
+
+func (b beforeRead) Read(p []byte) (int, error) {
+	b.f()
+	return b.r.Read(p)
 }
