@@ -54,6 +54,13 @@ func newSupervisor(t *testing.T) (*supervisor.Supervisor, *store.Store, string) 
 // serveWith is serve with the given limits and logger.
 func serveWith(t *testing.T, lim Limits, log *slog.Logger) string {
 	t.Helper()
+	_, sock := serveSup(t, lim, log)
+	return sock
+}
+
+// serveSup is serveWith that also returns the supervisor served.
+func serveSup(t *testing.T, lim Limits, log *slog.Logger) (*supervisor.Supervisor, string) {
+	t.Helper()
 	sup, st, dir := newSupervisor(t)
 	sock := filepath.Join(dir, "tend.sock")
 	ln, err := net.Listen("unix", sock)
@@ -68,7 +75,7 @@ func serveWith(t *testing.T, lim Limits, log *slog.Logger) string {
 		cancel()
 		<-done
 	})
-	return sock
+	return sup, sock
 }
 
 func get(t *testing.T, sock, path string) (int, []byte) {

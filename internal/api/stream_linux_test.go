@@ -2,10 +2,7 @@ package api
 
 import (
 	"bytes"
-	"context"
 	"log/slog"
-	"net"
-	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
@@ -32,20 +29,7 @@ func askedSockets(t *testing.T) map[int]bool {
 // each answer wakes nothing in the daemon. Through net/http's
 // connection, each did (as many wake-ups as answers).
 func TestStreamConnectionIsNotAskedForOutput(t *testing.T) {
-	sup, st, dir := newSupervisor(t)
-	sock := filepath.Join(dir, "tend.sock")
-	ln, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	srv := &Server{Sup: sup, Store: st, Home: dir, Log: slog.New(slog.DiscardHandler), Stopping: ctx.Done(), StopDaemon: cancel}
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-	})
+	sup, sock := serveSup(t, Limits{}, slog.New(slog.DiscardHandler))
 	// Workers that never come online: the stream is taken over all the same.
 	if err := sup.Add([]*spec.App{{Name: "p", Script: "/bin/sleep", Args: []string{"1000"}, Pool: &spec.Pool{}}}, false); err != nil {
 		t.Fatal(err)

@@ -170,8 +170,14 @@ func (q *owned) Read(f func(fd uintptr) bool) error {
 	if q.in == nil {
 		return q.pollRead(f)
 	}
+	return q.tryVia(q.inrc, f)
+}
+
+// tryVia calls f with the descriptor until it returns true, waiting on
+// rc (an epoll of the descriptor) between calls.
+func (q *owned) tryVia(rc syscall.RawConn, f func(fd uintptr) bool) error {
 	var cerr error
-	err := q.inrc.Read(func(uintptr) bool {
+	err := rc.Read(func(uintptr) bool {
 		done, err := q.try(f)
 		if cerr = err; err != nil {
 			return true
@@ -251,15 +257,7 @@ func (q *owned) wait(events uint32, dl time.Time, f func(fd uintptr) bool) error
 	if err != nil {
 		return err
 	}
-	var cerr error
-	err = rc.Read(func(uintptr) bool {
-		done, err := q.try(f)
-		if cerr = err; err != nil {
-			return true
-		}
-		return done
-	})
-	return q.err(errors.Join(cerr, err))
+	return q.tryVia(rc, f)
 }
 
 // Write calls f with the descriptor until it returns true, waiting for
