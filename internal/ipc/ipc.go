@@ -163,8 +163,11 @@ func Pair(node bool) (*Conn, *os.File, error) {
 // bad, and reading goes on. idle, when set, is called whenever no whole
 // message is left read (before a wait, and at the end): the messages fn
 // saw since were read together, and what they started can be finished
-// together (a pool's answers written to a stream in one write).
-func (c *Conn) Read(fn func(Message), bad func(error), idle func()) {
+// together (a pool's answers written to a stream in one write). What
+// idle returns is how long input may gather before the next look (0: wait
+// to be woken by it, as ever): a pool's worker with tasks enough in hand
+// answers faster than a wake-up an answer is worth.
+func (c *Conn) Read(fn func(Message), bad func(error), idle func() time.Duration) {
 	if idle != nil {
 		defer idle()
 	}
@@ -183,8 +186,9 @@ func (c *Conn) Read(fn func(Message), bad func(error), idle func()) {
 	var buf []byte
 	waitable := true // false once fdwait says the file cannot be waited on
 	for {
+		var linger time.Duration
 		if idle != nil && !lineRead(r) {
-			idle()
+			linger = idle()
 		}
 		if waitable && (r == nil || r.Buffered() == 0) && len(buf) == 0 && !long {
 			if r != nil {
@@ -192,6 +196,7 @@ func (c *Conn) Read(fn func(Message), bad func(error), idle func()) {
 				readers.Put(r)
 				r = nil
 			}
+			c.raw.Linger(linger)
 			if err := c.raw.WaitReadable(); errors.Is(err, os.ErrClosed) {
 				return
 			} else if err != nil {

@@ -125,8 +125,10 @@ type Worker struct {
 	timer *time.Timer
 	armed time.Time
 
-	// unflushed is the reader's own (Finish and FlushAnswers), no lock.
+	// unflushed and pace are the reader's own (Finish, FlushAnswers and
+	// Linger), no lock.
 	unflushed []Flusher
+	pace      pace
 }
 
 // NewWorker is a worker named name that takes a task as one line, sent
@@ -807,9 +809,13 @@ type endNote struct {
 // unlockAndDispatch ends a change made under the lock: queued tasks go
 // to workers with room, then, outside the lock, the ended tasks are told
 // (their Flushers kept for from's FlushAnswers, when from is set) and
-// the tasks written to their workers.
+// the tasks written to their workers. from is the worker whose answer
+// this is (Finish, its reader): its pace learns what it holds now.
 func (p *Pool) unlockAndDispatch(ended []endNote, from *Worker) {
 	sends := p.dispatch(nil)
+	if from != nil {
+		from.pace.answered(len(from.inflight))
+	}
 	p.mu.Unlock()
 	p.tell(ended, from)
 	p.deliver(sends)

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"github.com/tend-pm/tend/internal/fdwait"
 )
@@ -336,4 +337,41 @@ func (q *owned) Close() error {
 		ep.Close()
 	}
 	return err
+}
+
+// linger sleeps d with the descriptor out of its input epoll: input that
+// comes meanwhile wakes nothing (each would otherwise wake the runtime's
+// poller through that epoll, and its writer pay for the wake-up), and is
+// there at the next read. The descriptor is back in the epoll before
+// linger returns, so a read or wait after it sees what came.
+func (q *owned) linger(d time.Duration) {
+	if q.in == nil {
+		time.Sleep(d) // polling: no epoll knows the descriptor outside a wait
+		return
+	}
+	if q.inCtl(syscall.EPOLL_CTL_DEL, 0) != nil {
+		return // closed, or never added: read and wait as ever
+	}
+	time.Sleep(d)
+	q.inCtl(syscall.EPOLL_CTL_ADD, syscall.EPOLLIN|syscall.EPOLLRDHUP)
+}
+
+// inCtl changes the descriptor's place in its input epoll, both held
+// open meanwhile, outside the runtime's syscall entry (it cannot block).
+func (q *owned) inCtl(op int, events uint32) error {
+	var errno syscall.Errno
+	err := q.inrc.Control(func(ep uintptr) {
+		errno = syscall.ENOENT
+		q.src.Control(func(fd uintptr) {
+			ev := syscall.EpollEvent{Events: events, Fd: int32(fd)}
+			_, _, errno = syscall.RawSyscall6(syscall.SYS_EPOLL_CTL, ep, uintptr(op), fd, uintptr(unsafe.Pointer(&ev)), 0, 0)
+		})
+	})
+	if err != nil {
+		return err
+	}
+	if errno != 0 {
+		return os.NewSyscallError("epoll_ctl", errno)
+	}
+	return nil
 }

@@ -350,3 +350,76 @@ func TestPollingReaderDeadlineCloseAndEOF(t *testing.T) {
 		t.Fatal("a read waiting when its connection closed did not return")
 	}
 }
+
+// While a reader lingers, no epoll asks for its descriptor at all: the
+// writer's writes meanwhile wake nothing, and are read after. Before and
+// after, its input epoll asks for input.
+func TestLingerLeavesNoEpollAsking(t *testing.T) {
+	c, peer := ownedPair(t)
+	fd := fdOf(t, c)
+	if testutil.EpollAsks(t, fd)&syscall.EPOLLIN == 0 {
+		t.Fatal("no epoll asks for the owned descriptor's input before the linger: the check sees nothing")
+	}
+	lingered := make(chan time.Duration, 1)
+	start := time.Now()
+	go func() { c.Linger(300 * time.Millisecond); lingered <- time.Since(start) }()
+	for testutil.EpollAsks(t, fd) != 0 {
+		if time.Since(start) > 250*time.Millisecond {
+			t.Fatalf("an epoll still asks for the descriptor while it lingers (%#x)", testutil.EpollAsks(t, fd))
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if _, err := peer.Write([]byte("meanwhile")); err != nil {
+		t.Fatal(err)
+	}
+	if testutil.EpollAsks(t, fd) != 0 {
+		t.Fatal("a write during the linger put the descriptor back in an epoll")
+	}
+	if d := <-lingered; d < 300*time.Millisecond {
+		t.Fatalf("Linger returned after %s, want 300ms", d)
+	}
+	if testutil.EpollAsks(t, fd)&syscall.EPOLLIN == 0 {
+		t.Fatal("after the linger, no epoll asks for the descriptor's input: a reader would never be woken")
+	}
+	// What came meanwhile is there at once, for the wait and the read.
+	waited := time.Now()
+	if err := c.WaitReadable(); err != nil {
+		t.Fatal(err)
+	}
+	b := make([]byte, 32)
+	n, err := c.Read(b)
+	if err != nil || string(b[:n]) != "meanwhile" {
+		t.Fatalf("read %q, %v", b[:n], err)
+	}
+	if d := time.Since(waited); d > 100*time.Millisecond {
+		t.Fatalf("the input written during the linger took %s to be seen", d)
+	}
+	// And the next input wakes a waiting reader, as ever.
+	go func() { time.Sleep(50 * time.Millisecond); peer.Write([]byte("later")) }()
+	if n, err := c.Read(b); err != nil || string(b[:n]) != "later" {
+		t.Fatalf("read %q, %v", b[:n], err)
+	}
+}
+
+// A Close during a linger: the linger ends in its time, and the reader
+// then says closed; a linger of a closed Conn returns at once.
+func TestLingerAndClose(t *testing.T) {
+	c, _ := ownedPair(t)
+	done := make(chan struct{})
+	go func() { c.Linger(100 * time.Millisecond); close(done) }()
+	time.Sleep(20 * time.Millisecond)
+	c.Close()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Linger did not return after a Close")
+	}
+	if _, err := c.Read(make([]byte, 1)); !errors.Is(err, os.ErrClosed) {
+		t.Fatalf("read after close: %v, want os.ErrClosed", err)
+	}
+	start := time.Now()
+	c.Linger(time.Second)
+	if d := time.Since(start); d > 100*time.Millisecond {
+		t.Fatalf("a closed Conn lingered %s", d)
+	}
+}

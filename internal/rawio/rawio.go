@@ -175,3 +175,15 @@ func (c *Conn) closed(err error) error {
 	}
 	return err
 }
+
+// Linger holds off the next read for d, and input that comes meanwhile
+// wakes no one: a reader whose writer answers faster than a wake-up an
+// answer is worth reads several at once, and the writer's writes cost it
+// no wake-up of the reader. Only a descriptor of Own or Take lingers; for
+// others Linger returns at once (their reads are woken by the poller,
+// which would wake for the input all the same).
+func (c *Conn) Linger(d time.Duration) {
+	if l, ok := c.c.(interface{ linger(time.Duration) }); ok && d > 0 {
+		l.linger(d)
+	}
+}

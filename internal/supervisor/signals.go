@@ -93,10 +93,12 @@ func (in *instance) readChannel(r *run) {
 		in.tell(sg)
 	}, func(err error) {
 		in.tell(appSignal{r: r, kind: sigBad, from: "ipc", text: err.Error()})
-	}, func() {
-		if r.worker != nil {
-			r.worker.FlushAnswers()
+	}, func() time.Duration {
+		if r.worker == nil {
+			return 0
 		}
+		r.worker.FlushAnswers()
+		return r.worker.Linger()
 	})
 }
 
