@@ -211,6 +211,14 @@ func (in *instance) run() {
 		case <-r.pollC:
 			r.pollC = nil
 			in.settle()
+		case <-r.chanC:
+			r.chanC, r.chanWaitC = nil, nil
+			in.settle()
+		case <-r.chanWaitC:
+			// Held open past the run (by a process outside its tree):
+			// what it still holds is not waited for.
+			r.chanC, r.chanWaitC, r.chanRead = nil, nil, nil
+			in.settle()
 		case sg := <-in.inbox:
 			in.onSignal(sg)
 		case <-r.readyC:
@@ -494,6 +502,33 @@ func (in *instance) onProcDone() {
 	in.settle()
 }
 
+// answersWait bounds how long an ended run of a pool's worker waits for
+// its channel to be read to the end: a linger (5 ms at most), and the
+// reading of what came.
+const answersWait = 100 * time.Millisecond
+
+// answersRead reports whether the channel of a pool's worker has been
+// read to its end, and if not has the owner wait for it, within
+// answersWait. A busy worker's reader looks later (pool.Worker.Linger),
+// so a worker that dies leaves answers it wrote in its channel: read,
+// they end their tasks; left, Leave would run those tasks again, and
+// one could fail of a crash it never saw.
+func (in *instance) answersRead(r *run) bool {
+	if r.worker == nil || r.chanRead == nil {
+		return true
+	}
+	select {
+	case <-r.chanRead:
+		return true
+	default:
+	}
+	if r.chanWaitC == nil {
+		r.chanWaitC = time.After(answersWait)
+	}
+	r.chanC = r.chanRead
+	return false
+}
+
 // settle ends the run once the main process is reaped, its output drained
 // and, when stopping, the last process of its tree gone.
 func (in *instance) settle() {
@@ -509,6 +544,9 @@ func (in *instance) settle() {
 			r.pollC = time.After(pollEvery)
 			return
 		}
+	}
+	if !in.answersRead(r) {
+		return
 	}
 	// Read before release removes the groups.
 	if r.limits != nil && r.failure == "" && r.limits.OOMKills() > 0 {

@@ -48,6 +48,7 @@ func (in *instance) pump(r *run) <-chan struct{} {
 	go in.drain(end, r, r.pipes[0], "out", in.out, f, &in.lines[0])
 	go in.drain(end, r, r.pipes[1], "err", in.err, f, &in.lines[1])
 	if r.conn != nil {
+		r.chanRead = make(chan struct{})
 		go in.readChannel(r)
 	}
 	return done

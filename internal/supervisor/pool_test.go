@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -463,5 +464,62 @@ func TestPoolRecyclesAWorkerAfterMaxTasks(t *testing.T) {
 	})
 	if n := state(s, "p").RestartsBy["exit"]; n != 0 {
 		t.Fatalf("%d restarts counted as crashes", n)
+	}
+}
+
+// A busy worker's answers are read in batches (its reader looks later),
+// so when it dies some it wrote are still in its channel: they end their
+// tasks, done on the first attempt, rather than being run again. The
+// worker is Node's, one task at a time in order, so every task before
+// the one that kills it has been answered.
+func TestPoolAnswersWrittenBeforeACrashEndTheirTasks(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("needs node")
+	}
+	script := filepath.Join(t.TempDir(), "worker.js")
+	if err := os.WriteFile(script, []byte(`
+process.on('message', (m) => {
+  if (!m || m.type !== 'task') return;
+  if (m.data.kill) process.kill(process.pid, 'SIGKILL');
+  const end = Date.now() + m.data.busy_ms;
+  while (Date.now() < end) {}
+  process.send({ type: 'result', id: m.id, data: process.pid });
+});
+process.send('ready');
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, _ := newSup(t)
+	mu := spec.Duration(50 * time.Millisecond)
+	a := &spec.App{Name: "p", Script: script, Interpreter: node, Instances: 1, MinUptime: &mu,
+		Pool: &spec.Pool{QueueMax: 1000, PerWorker: 16, Retries: 1, TaskTimeout: spec.Duration(30 * time.Second)}}
+	if err := s.Add([]*spec.App{a}, false); err != nil {
+		t.Fatal(err)
+	}
+	waitOnline(t, s, "p", 1)
+	// 2 ms a task, 16 in hand: its reader looks every 5 ms (maxLinger),
+	// two answers or so unread at any time.
+	var before []*pool.Ticket
+	for range 150 {
+		before = append(before, submitTask(t, s, "p", `{"busy_ms":2}`))
+	}
+	kill := submitTask(t, s, "p", `{"kill":true}`)
+	// Tasks behind it keep the worker's hands full when it dies (they
+	// are retried with the killing task, and may die with it again).
+	var behind []*pool.Ticket
+	for range 40 {
+		behind = append(behind, submitTask(t, s, "p", `{"busy_ms":2}`))
+	}
+	for _, k := range before {
+		if r := ended(t, k, 30*time.Second); r.Status != pool.Done || r.Attempts != 1 {
+			t.Errorf("task %s, answered before the crash: %s after %d attempts (%s), want done on the first", r.ID, r.Status, r.Attempts, r.Error)
+		}
+	}
+	if r := ended(t, kill, 30*time.Second); r.Status != pool.Failed || r.Attempts != 2 {
+		t.Errorf("the killing task: %s after %d attempts, want failed after 2", r.Status, r.Attempts)
+	}
+	for _, k := range behind {
+		ended(t, k, 30*time.Second)
 	}
 }

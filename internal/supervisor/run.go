@@ -61,10 +61,16 @@ type run struct {
 	tasksIdle     <-chan struct{}  // stopping, its tasks in flight ended
 	tasksC        <-chan time.Time // stopping, kill_timeout passed with tasks in flight
 	pollC         <-chan time.Time // look again for survivors of the tree
-	cronC         <-chan time.Time // cron_restart's next time (or an hour's hop towards it)
-	cronNext      time.Time
-	watchC        <-chan string // a burst of changes under watch:
-	watcher       *watch.Watcher
+	// chanRead is closed once the channel's reader has returned; a pool's
+	// worker's run settles after it (answersRead), waiting on chanC
+	// within chanWaitC.
+	chanRead  chan struct{}
+	chanC     <-chan struct{}
+	chanWaitC <-chan time.Time
+	cronC     <-chan time.Time // cron_restart's next time (or an hour's hop towards it)
+	cronNext  time.Time
+	watchC    <-chan string // a burst of changes under watch:
+	watcher   *watch.Watcher
 
 	readyLine atomic.Pointer[regexp.Regexp] // ready_log_line, until it matched
 	status    string                        // the app's own words (IPC status, STATUS=)
@@ -269,6 +275,7 @@ func (r *run) release() proc.Status {
 	r.readyLine.Store(nil)
 	r.dropTimers()
 	r.killC, r.pollC, r.drainC, r.cronC = nil, nil, nil, nil
+	r.chanC, r.chanWaitC = nil, nil
 	return r.p.Status()
 }
 

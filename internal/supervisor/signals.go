@@ -67,6 +67,7 @@ func (in *instance) tell(sg appSignal) {
 // readChannel reads the run's IPC channel until the child closes it.
 func (in *instance) readChannel(r *run) {
 	defer crash.Guard(in.log, "ipc channel")
+	defer close(r.chanRead)
 	r.conn.Read(func(m ipc.Message) {
 		in.ipcIn.Add(1)
 		sg := appSignal{r: r, from: "ipc"}
