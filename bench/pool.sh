@@ -98,6 +98,8 @@ bare() {
 echo "== fib($FIBN) (the lesson's CPU task), 2 workers"
 through_tend node1 "$work/fib.ndjson" "$FIB" "tend task --stdin, Node workers, per_worker 1" fib
 through_tend node2 "$work/fib.ndjson" "$FIB" "tend task --stdin, Node workers, per_worker 2" fib
+# 16 in hand: the daemon reads each worker's answers in batches (pool's Linger).
+through_tend node16 "$work/fib.ndjson" "$FIB" "tend task --stdin, Node workers, per_worker 16" fib
 if [ $peers = 1 ]; then
 	half=$((FIB / 2))
 	row "the same fib in a bare loop, one process a core" fib "$FIB" "$(bare "$half" "$FIBN")"
@@ -111,6 +113,7 @@ if [ $peers = 1 ]; then
 	n=$((FIB / 5))
 	seq "$n" | sed 's/.*/{"n":30}/' >"$work/fib30.ndjson"
 	through_tend node2 "$work/fib30.ndjson" "$n" "tend task --stdin, Node workers, per_worker 2" fib30
+	through_tend node16 "$work/fib30.ndjson" "$n" "tend task --stdin, Node workers, per_worker 16" fib30
 	row "the same fib in a bare loop, one process a core" fib30 "$n" "$(bare "$((n / 2))" 30)"
 fi
 

@@ -72,6 +72,7 @@ var rooms = map[string][]string{
 	"bench/timeit":        nil,
 	"bench/hello":         nil,
 	"bench/webopen":       nil,
+	"bench/pool/feed":     nil,
 	"internal/testutil":   {"pkg/tend"},
 	"internal/deps":       nil,
 }
