@@ -8,6 +8,8 @@
 # pools").
 #
 #   bench/pool_rounds.sh ROUNDS N BIN@PER_WORKER...   # e.g. 3 3000 /tmp/main@2 /tmp/main@16 /tmp/branch@16
+#
+# TASK='{"echo":1}' puts a trivial task in fib's place (no bare loop then).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -15,7 +17,8 @@ rounds=$1 n=$2
 shift 2
 work=$(mktemp -d /tmp/tend-rounds.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-seq "$n" | sed 's/.*/{"n":25}/' >"$work/fib.ndjson"
+task=${TASK:-'{"n":25}'}
+seq "$n" | sed "s/.*/$task/" >"$work/fib.ndjson"
 tick=$(getconf CLK_TCK)
 cpu() { sed 's/.*) //' "/proc/$1/stat" | awk -v t="$tick" '{print ($12+$13)/t}'; }
 switches() { cat /proc/"$1"/task/*/status | awk '/ctxt_switches/ {s += $2} END {print s}'; }
@@ -48,6 +51,7 @@ YAML
 			'BEGIN {printf "round %d %-32s %7.1f µs a task; CPU a task: daemon %5.1f, workers %6.1f, CLI %5.1f µs; daemon switches a task %.2f\n", r, v, wall / n, d * 1e6 / n, w * 1e6 / n, c * 1e6 / n, sw / n}'
 		"$bin" daemon stop >/dev/null 2>&1 || true
 	done
+	[ "$task" = '{"n":25}' ] || continue
 	half=$((n / 2))
 	node bench/pool/bare.js "$half" 25 >"$work/bare1" &
 	node bench/pool/bare.js "$half" 25 >"$work/bare2"

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tend-pm/tend/internal/apitype"
+	"github.com/tend-pm/tend/internal/rawio"
 )
 
 func newTaskCmd() *cobra.Command {
@@ -128,7 +129,7 @@ func printTask(t apitype.Task, asJSON bool) error {
 // read: one write for a burst of a hundred thousand a second, and at once
 // for one that ended before a slow task.
 func streamTasks(send func(string, io.Reader, func([]byte) error, func()) error, pool string) error {
-	w := bufio.NewWriterSize(Stdout, 64<<10)
+	w := bufio.NewWriterSize(outsideOS(Stdout), 64<<10)
 	var n, bad int
 	in := &lineCounter{r: os.Stdin}
 	err := send(pool, in, func(line []byte) error {
@@ -153,6 +154,41 @@ func streamTasks(send func(string, io.Reader, func([]byte) error, func()) error,
 		return exitError{ExitFailure}
 	}
 	return nil
+}
+
+// outsideOS is w, written outside the runtime's syscall entry when it is
+// a file (rawio). Between two batches of answers every P of the CLI is
+// idle, and a syscall entry then wakes the runtime's monitor thread,
+// which looks again every 20 µs until the CLI is idle again: over fib(25)
+// tasks that was most of the CLI's CPU left (20–27 µs a task, 7–13
+// without; bench/pool_rounds.sh).
+func outsideOS(w io.Writer) io.Writer {
+	f, ok := w.(*os.File)
+	if !ok {
+		return w
+	}
+	raw, err := rawio.New(f)
+	if err != nil {
+		return w
+	}
+	return rawFile{raw, f}
+}
+
+// rawFile writes through raw. The write that finds the reader gone goes
+// through os, which ends the CLI by SIGPIPE for its stdout as it does any
+// Unix program's (| head).
+type rawFile struct {
+	raw *rawio.Conn
+	f   *os.File
+}
+
+func (r rawFile) Write(p []byte) (int, error) {
+	n, err := r.raw.Write(p)
+	if errors.Is(err, syscall.EPIPE) {
+		m, err := r.f.Write(p[n:])
+		return n + m, err
+	}
+	return n, err
 }
 
 // lineCounter counts the lines read through it: the tasks sent.

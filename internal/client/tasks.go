@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"time"
 
 	"github.com/tend-pm/tend/internal/apitype"
 	"github.com/tend-pm/tend/internal/buildinfo"
@@ -85,13 +84,13 @@ func (c *Client) TaskStream(pool string, in io.Reader, each func([]byte) error, 
 		return fmt.Errorf("talk to the daemon at %s: %w", c.Socket, err)
 	}
 	// The answers are read outside the runtime's syscall entry and its
-	// poller, looking every millisecond while they come (rawio's
-	// TakePolling): one CPU task's answer comes a few hundred µs after
-	// the last, and a CLI woken for each cost the daemon a wake-up of it
-	// a write. Over 3,000 fib(25) tasks that was a quarter of the
-	// daemon's CPU, and a CLI idle in between woke its own runtime
-	// monitor at each read (7,100 context switches, and 81 ms of CPU).
-	raw, err := rawio.TakePolling(conn.(*net.UnixConn), time.Millisecond)
+	// poller (rawio.Take): the daemon's writes of them wake the reader
+	// alone. The daemon gathers a busy worker's answers, so one CPU
+	// task's comes in a batch every few ms; a CLI that looked every
+	// millisecond instead, so as not to be woken for each answer, spent
+	// more on its looks than waking costs: 43–63 µs of CPU a fib(25)
+	// task against 20–27 woken (bench/pool_rounds.sh).
+	raw, err := rawio.Take(conn.(*net.UnixConn))
 	if err != nil {
 		conn.Close()
 		return fmt.Errorf("tasks for %s: %w", pool, err)

@@ -27,7 +27,7 @@ import (
 // outside the runtime's poller. fd is made non-blocking; the Conn closes
 // it.
 func Own(fd int, name string) (*Conn, error) {
-	q, err := own(fd, name, os.ErrClosed, 0)
+	q, err := own(fd, name, os.ErrClosed)
 	if err != nil {
 		syscall.Close(fd)
 		return nil, err
@@ -38,24 +38,7 @@ func Own(fd int, name string) (*Conn, error) {
 // Take moves c's descriptor out of the runtime's poller into a Conn: a
 // copy of it is owned, and c is closed (the connection lives on in the
 // copy). A closed Conn then says net.ErrClosed.
-func Take(c Closer) (*Conn, error) { return take(c, 0) }
-
-// TakePolling is Take for the reader of a busy stream, whose input comes
-// faster than one wake-up an arrival is worth: while a look finds input,
-// the next look is every later, with no epoll asking for the descriptor
-// at all, so the writer's writes wake nothing; the first look that finds
-// none waits to be woken, through an epoll made for that wait. Input is
-// then read at most every late, and a burst's first byte is never kept
-// waiting.
-func TakePolling(c Closer, every time.Duration) (*Conn, error) { return take(c, every) }
-
-// Closer is a connection or file whose descriptor can be taken.
-type Closer interface {
-	syscall.Conn
-	Close() error
-}
-
-func take(c Closer, every time.Duration) (*Conn, error) {
+func Take(c Closer) (*Conn, error) {
 	rc, err := c.SyscallConn()
 	if err != nil {
 		return nil, err
@@ -76,7 +59,7 @@ func take(c Closer, every time.Duration) (*Conn, error) {
 		return nil, derr
 	}
 	c.Close()
-	q, err := own(nfd, "taken", net.ErrClosed, every)
+	q, err := own(nfd, "taken", net.ErrClosed)
 	if err != nil {
 		syscall.Close(nfd)
 		return nil, err
@@ -84,19 +67,21 @@ func take(c Closer, every time.Duration) (*Conn, error) {
 	return &Conn{c: q, rc: q}, nil
 }
 
+// Closer is a connection or file whose descriptor can be taken.
+type Closer interface {
+	syscall.Conn
+	Close() error
+}
+
 // owned is a descriptor the runtime's poller does not know. It is the
-// Conn's syscall.Conn and its RawConn: Read waits through in (or, when
-// polling, looks every poll and waits through an epoll of its own),
-// Write through an epoll of the output made while it waits.
+// Conn's syscall.Conn and its RawConn: Read waits through in, Write
+// through an epoll of the output made while it waits.
 type owned struct {
 	sock      *os.File        // holds the descriptor: closed once no call uses it
 	src       syscall.RawConn // sock's, for the descriptor
-	in        *os.File        // an epoll of sock's input alone, in the runtime's poller; nil when polling
+	in        *os.File        // an epoll of sock's input alone, in the runtime's poller
 	inrc      syscall.RawConn
 	closedErr error
-
-	poll          time.Duration // TakePolling's every
-	found, looked bool          // the reader's: the last look found input; the last wait was a look
 
 	wmu sync.Mutex // one write waits for room at a time
 
@@ -106,7 +91,7 @@ type owned struct {
 	closed   bool
 }
 
-func own(fd int, name string, closedErr error, poll time.Duration) (*owned, error) {
+func own(fd int, name string, closedErr error) (*owned, error) {
 	// Blocking while os wraps it, so that os leaves it out of the poller;
 	// non-blocking after, for the reads and writes here.
 	if err := syscall.SetNonblock(fd, false); err != nil {
@@ -120,10 +105,7 @@ func own(fd int, name string, closedErr error, poll time.Duration) (*owned, erro
 	if err != nil {
 		return nil, err
 	}
-	q := &owned{sock: sock, src: src, closedErr: closedErr, poll: poll, waits: map[*os.File]bool{}}
-	if poll > 0 {
-		return q, nil
-	}
+	q := &owned{sock: sock, src: src, closedErr: closedErr, waits: map[*os.File]bool{}}
 	if q.in, err = epollOf(fd, syscall.EPOLLIN|syscall.EPOLLRDHUP, name); err != nil {
 		return nil, err
 	}
@@ -168,9 +150,6 @@ func (q *owned) try(f func(fd uintptr) bool) (bool, error) {
 // Read calls f with the descriptor until it returns true, waiting for
 // input between calls.
 func (q *owned) Read(f func(fd uintptr) bool) error {
-	if q.in == nil {
-		return q.pollRead(f)
-	}
 	return q.tryVia(q.inrc, f)
 }
 
@@ -186,40 +165,6 @@ func (q *owned) tryVia(rc syscall.RawConn, f func(fd uintptr) bool) error {
 		return done
 	})
 	return q.err(errors.Join(cerr, err))
-}
-
-// pollRead is Read when polling (TakePolling).
-func (q *owned) pollRead(f func(fd uintptr) bool) error {
-	for {
-		done, err := q.try(f)
-		if err != nil || done {
-			q.found, q.looked = err == nil, false
-			return q.err(err)
-		}
-		if !q.found || q.looked {
-			break
-		}
-		// Input came at the last look: more is likely within poll.
-		q.looked = true
-		q.mu.Lock()
-		d := q.poll
-		if !q.rdl.IsZero() {
-			d = min(d, time.Until(q.rdl))
-		}
-		q.mu.Unlock()
-		if d <= 0 {
-			return os.ErrDeadlineExceeded
-		}
-		time.Sleep(d)
-	}
-	// None since the last look: wait to be woken.
-	q.found, q.looked = false, false
-	q.mu.Lock()
-	dl := q.rdl
-	q.mu.Unlock()
-	err := q.wait(syscall.EPOLLIN|syscall.EPOLLRDHUP, dl, f)
-	q.found = err == nil
-	return err
 }
 
 // wait calls f until it returns true, waiting between calls for events

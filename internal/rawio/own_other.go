@@ -5,7 +5,6 @@ package rawio
 import (
 	"os"
 	"syscall"
-	"time"
 )
 
 // Elsewhere than Linux an owned descriptor is an ordinary pollable file
@@ -34,6 +33,3 @@ type Closer interface {
 
 // Take makes c a Conn; c is closed with it.
 func Take(c Closer) (*Conn, error) { return New(c) }
-
-// TakePolling is Take: the poller wakes its reader at each arrival.
-func TakePolling(c Closer, _ time.Duration) (*Conn, error) { return New(c) }
