@@ -270,9 +270,9 @@ func (c *Conn) Send(data json.RawMessage) error {
 	return c.write(fmt.Appendf(nil, `{"type":"message","data":%s}`, compact.Bytes()))
 }
 
-// SendLine writes line, one JSON value with no newline, as it is: a
-// pool's task, which Node's process.on('message') and others receive
-// alike.
+// SendLine writes line as it is: one JSON value, or several joined by
+// newlines, with no newline at the end; a pool's tasks, which Node's
+// process.on('message') and others receive alike, one message a line.
 func (c *Conn) SendLine(line []byte) error { return c.write(line) }
 
 // Shutdown asks the child to stop: the bare string "shutdown" to Node

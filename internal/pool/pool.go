@@ -125,14 +125,18 @@ type Worker struct {
 	timer *time.Timer
 	armed time.Time
 
-	// unflushed and pace are the reader's own (Finish, FlushAnswers and
-	// Linger), no lock.
+	// unflushed, held and pace are the reader's own (Finish, FlushAnswers
+	// and Linger), no lock.
 	unflushed []Flusher
+	held      []send // the tasks dispatched by its answers since the last FlushAnswers
+	heldBy    *Pool
 	pace      pace
 }
 
-// NewWorker is a worker named name that takes a task as one line, sent
-// by send (the IPC channel's write, which must not block for long).
+// NewWorker is a worker named name that takes its tasks as lines, sent
+// by send (the IPC channel's write, which must not block for long, nor
+// keep the slice): one or more lines at a time, joined by newlines, with
+// none at the end.
 func NewWorker(name string, send func(line []byte) error) *Worker {
 	return &Worker{Name: name, send: send, inflight: map[*task]struct{}{}}
 }
@@ -503,20 +507,50 @@ func taskLine(t *task, timeout time.Duration) []byte {
 	return append(b, '}')
 }
 
-// deliver writes the tasks dispatch chose. A write that fails puts its
-// task back first in the queue (that attempt never reached the worker)
-// and takes the worker out of dispatch: its channel is broken.
+// deliver writes the tasks dispatch chose, each worker's in one write
+// (lines joined by newlines, as the channel carries them) of at most
+// batchBytes unless one line is longer: a write's timeout then covers
+// what one line's did. A write that fails puts its tasks back first in
+// the queue (those attempts are taken as never having reached the
+// worker) and takes the worker out of dispatch: its channel is broken.
 func (p *Pool) deliver(sends []send) {
+	var buf []byte
+	var in []int // the sends in buf
 	for len(sends) > 0 {
 		var again []send
-		for _, s := range sends {
-			if err := s.w.send(s.line); err != nil {
-				again = p.undeliverable(s, err, again)
+		for i := range sends {
+			w := sends[i].w
+			if w == nil {
+				continue // written with an earlier one
+			}
+			buf, in = buf[:0], in[:0]
+			for j := i; j < len(sends); j++ {
+				if sends[j].w != w {
+					continue
+				}
+				if len(in) > 0 {
+					if len(buf)+1+len(sends[j].line) > batchBytes {
+						break
+					}
+					buf = append(buf, '\n')
+				}
+				buf = append(buf, sends[j].line...)
+				in = append(in, j)
+			}
+			err := w.send(buf)
+			for _, j := range in {
+				if err != nil {
+					again = p.undeliverable(sends[j], err, again)
+				}
+				sends[j].w = nil
 			}
 		}
 		sends = again
 	}
 }
+
+// batchBytes bounds one write of tasks to a worker (deliver).
+const batchBytes = 64 << 10
 
 func (p *Pool) undeliverable(s send, err error, sends []send) []send {
 	p.mu.Lock()
@@ -812,12 +846,16 @@ type endNote struct {
 // the tasks written to their workers. from is the worker whose answer
 // this is (Finish, its reader): its pace learns what it holds now.
 func (p *Pool) unlockAndDispatch(ended []endNote, from *Worker) {
-	sends := p.dispatch(nil)
 	if from != nil {
+		from.held, from.heldBy = p.dispatch(from.held), p
 		from.pace.answered(len(from.inflight))
+		p.mu.Unlock()
+		p.tell(ended, from)
+		return
 	}
+	sends := p.dispatch(nil)
 	p.mu.Unlock()
-	p.tell(ended, from)
+	p.tell(ended, nil)
 	p.deliver(sends)
 }
 
@@ -853,11 +891,18 @@ func (p *Pool) tell(ended []endNote, from *Worker) {
 	}
 }
 
-// FlushAnswers tells the Flushers of the tasks Finish ended on w since
-// the last call. w's reader, the one caller of Finish for w, calls it
-// once it holds no more answers already read: answers read together are
-// written to their streams together.
+// FlushAnswers writes the tasks that the answers Finish took from w since
+// the last call made room for, then tells those answers' Flushers. w's
+// reader, the one caller of Finish for w, calls it once it holds no more
+// answers already read: answers read together are written to their
+// streams together, and the tasks they let in to their workers in one
+// write each.
 func (w *Worker) FlushAnswers() {
+	if len(w.held) > 0 {
+		w.heldBy.deliver(w.held)
+		clear(w.held)
+		w.held = w.held[:0]
+	}
 	for i, f := range w.unflushed {
 		f.Flush()
 		w.unflushed[i] = nil

@@ -1,10 +1,12 @@
 package pool
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -13,25 +15,29 @@ import (
 
 // fake is a worker whose tasks land in a channel; the test answers them.
 type fake struct {
-	w     *Worker
-	tasks chan string // the ids sent
-	fail  error
+	w      *Worker
+	tasks  chan string // the ids sent
+	fail   error
+	writes atomic.Int32 // the sends, each of one or more lines
 }
 
 func newFake(name string) *fake {
 	f := &fake{tasks: make(chan string, 100)}
-	f.w = NewWorker(name, func(line []byte) error {
+	f.w = NewWorker(name, func(lines []byte) error {
 		if f.fail != nil {
 			return f.fail
 		}
-		var m struct {
-			Type string `json:"type"`
-			ID   string `json:"id"`
+		f.writes.Add(1)
+		for line := range bytes.SplitSeq(lines, []byte{'\n'}) {
+			var m struct {
+				Type string `json:"type"`
+				ID   string `json:"id"`
+			}
+			if err := json.Unmarshal(line, &m); err != nil || m.Type != "task" {
+				panic("bad task line " + string(line))
+			}
+			f.tasks <- m.ID
 		}
-		if err := json.Unmarshal(line, &m); err != nil || m.Type != "task" {
-			panic("bad task line " + string(line))
-		}
-		f.tasks <- m.ID
 		return nil
 	})
 	return f
@@ -121,6 +127,7 @@ func TestEveryTaskEndsOnceWithItsResult(t *testing.T) {
 				select {
 				case id := <-f.tasks:
 					p.Finish(f.w, id, json.RawMessage(`"r-`+id+`"`), "", false)
+					f.w.FlushAnswers() // as its reader does once it has read all there was
 				case <-stop:
 					return
 				}
@@ -325,5 +332,52 @@ func TestRetryPrefersAnotherInstance(t *testing.T) {
 	fresh.none(t)
 	if r := k.Record(); r.Worker != "thumbs:1" || r.Attempts != 2 {
 		t.Fatalf("%+v, want the retry on thumbs:1", r)
+	}
+}
+
+// The tasks that a batch of answers made room for go to their worker in
+// one write, once its reader has read the batch (FlushAnswers), not one
+// write a task as each answer is taken; a write holds at most batchBytes
+// unless one task is longer.
+func TestAnswersReadTogetherLetTheirTasksInWithOneWrite(t *testing.T) {
+	set := settings()
+	set.QueueMax, set.PerWorker = 100, 4
+	p := New("thumbs", set, Hooks{})
+	f := newFake("thumbs:0")
+	for range 12 {
+		submit(t, p, `1`)
+	}
+	p.Join(f.w)
+	var ids []string
+	for range 4 {
+		ids = append(ids, f.next(t))
+	}
+	if n := f.writes.Load(); n != 1 {
+		t.Fatalf("joining with 4 tasks to take wrote %d times, want once", n)
+	}
+	for _, id := range ids[:3] {
+		p.Finish(f.w, id, json.RawMessage(`1`), "", false)
+	}
+	f.none(t)
+	f.w.FlushAnswers()
+	for range 3 {
+		f.next(t)
+	}
+	if n := f.writes.Load(); n != 2 {
+		t.Fatalf("3 answers read together let 3 tasks in with %d writes, want 1", n-1)
+	}
+
+	big := New("big", set, Hooks{})
+	g := newFake("big:0")
+	data := `"` + strings.Repeat("x", batchBytes/3) + `"`
+	for range 4 {
+		submit(t, big, data)
+	}
+	big.Join(g.w)
+	for range 4 {
+		g.next(t)
+	}
+	if n := g.writes.Load(); n != 2 {
+		t.Fatalf("4 tasks of a third of batchBytes went in %d writes, want 2", n)
 	}
 }
