@@ -19,17 +19,17 @@ func TestLingerFollowsTheWorkersPace(t *testing.T) {
 	t0 := time.Now()
 	at := func(d time.Duration) time.Time { return t0.Add(d) }
 
-	// Woken by each answer, a millisecond apart, 16 in hand: the reader
+	// Woken by each answer, a millisecond apart, 32 in hand: the reader
 	// may look later, by the work in hand, within maxLinger.
 	var pc pace
 	for i := range 20 {
-		pc.batchAt(at(time.Duration(i)*time.Millisecond), 1, 16)
+		pc.batchAt(at(time.Duration(i)*time.Millisecond), 1, 32)
 	}
 	if pc.gap != time.Millisecond {
 		t.Fatalf("gap %s, want 1ms", pc.gap)
 	}
 	if d := pc.linger(); d != maxLinger {
-		t.Fatalf("16 tasks of 1 ms in hand: linger %s, want maxLinger (%s)", d, maxLinger)
+		t.Fatalf("32 tasks of 1 ms in hand: linger %s, want maxLinger (%s)", d, maxLinger)
 	}
 	// Six in hand: four may be done before the look, less the margin.
 	pc.batchAt(at(20*time.Millisecond), 1, 6)
@@ -137,5 +137,13 @@ func TestFinishTellsThePaceWhatTheWorkerHolds(t *testing.T) {
 	f.w.Linger()
 	if f.w.pace.held != 4 {
 		t.Fatalf("after 16 answers (4 queued left to refill) the pace says %d in hand, want 4", f.w.pace.held)
+	}
+}
+
+// An answer that came in time but waited out a linger is read before its
+// task's deadline: the longest linger is well within the shortest grace.
+func TestLingerStaysWithinGrace(t *testing.T) {
+	if g := grace(time.Millisecond); maxLinger*2 > g {
+		t.Fatalf("maxLinger %s against a grace of %s: an answer in time could be read after its deadline", maxLinger, g)
 	}
 }

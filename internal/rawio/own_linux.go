@@ -255,9 +255,6 @@ func (q *owned) SetWriteDeadline(t time.Time) error {
 // waitReadable waits until a read would not block; a polling reader
 // reads instead.
 func (q *owned) waitReadable() error {
-	if q.in == nil {
-		return fdwait.ErrUnsupported
-	}
 	return q.err(fdwait.Readable(q.in))
 }
 
@@ -290,10 +287,6 @@ func (q *owned) Close() error {
 // there at the next read. The descriptor is back in the epoll before
 // linger returns, so a read or wait after it sees what came.
 func (q *owned) linger(d time.Duration) {
-	if q.in == nil {
-		time.Sleep(d) // polling: no epoll knows the descriptor outside a wait
-		return
-	}
 	if q.inCtl(syscall.EPOLL_CTL_DEL, 0) != nil {
 		return // closed, or never added: read and wait as ever
 	}
