@@ -19,7 +19,7 @@ const mod = "github.com/tend-pm/tend/"
 var rooms = map[string][]string{
 	// The binary and the CLI side.
 	"cmd/tend":          {"internal/cli", "internal/daemon", "internal/spec"},
-	"internal/cli":      {"internal/apitype", "internal/buildinfo", "internal/client", "internal/config", "internal/execshim", "internal/export", "internal/monit", "internal/spec"},
+	"internal/cli":      {"internal/apitype", "internal/buildinfo", "internal/client", "internal/config", "internal/execshim", "internal/export", "internal/monit", "internal/rawio", "internal/spec"},
 	"internal/monit":    {"internal/apitype"},
 	"internal/export":   {"internal/spec"},
 	"internal/client":   {"internal/apitype", "internal/buildinfo", "internal/rawio", "internal/spec"},
