@@ -48,13 +48,34 @@ YAML
 		[ "$done" = "$n" ] || { echo "$v: $done of $n tasks done"; exit 1; }
 		awk -v r="$r" -v v="$v" -v n="$n" -v wall=$(((end - start) / 1000)) -v d="$(echo "$d1 - $d0" | bc)" \
 			-v w="$(echo "$w1 - $w0" | bc)" -v c="$(awk '{print $1 + $2}' "$work/cli")" -v sw=$((s1 - s0)) \
-			'BEGIN {printf "round %d %-32s %7.1f µs a task; CPU a task: daemon %5.1f, workers %6.1f, CLI %5.1f µs; daemon switches a task %.2f\n", r, v, wall / n, d * 1e6 / n, w * 1e6 / n, c * 1e6 / n, sw / n}'
+			-v rows="$work/rows" \
+			'BEGIN {printf "round %d %-32s %7.1f µs a task; CPU a task: daemon %5.1f, workers %6.1f, CLI %5.1f µs; daemon switches a task %.2f\n", r, v, wall / n, d * 1e6 / n, w * 1e6 / n, c * 1e6 / n, sw / n
+				printf "%d %s %f %f\n", r, v, wall / n, (d + w + c) * 1e6 / n >>rows}'
 		"$bin" daemon stop >/dev/null 2>&1 || true
 	done
 	[ "$task" = '{"n":25}' ] || continue
 	half=$((n / 2))
-	node bench/pool/bare.js "$half" 25 >"$work/bare1" &
-	node bench/pool/bare.js "$half" 25 >"$work/bare2"
+	node bench/pool/bare.js "$half" 25 cpu >"$work/bare1" &
+	node bench/pool/bare.js "$half" 25 cpu >"$work/bare2"
 	wait
-	sort -g "$work/bare1" "$work/bare2" | tail -1 | awk -v r="$r" -v n="$n" '{printf "round %d %-32s %7.1f µs a task (two loops, one a core, the slower by its own clock)\n", r, "bare loop", $1 * 1e6 / n}'
+	sort -g "$work/bare1" "$work/bare2" | tail -1 | awk -v r="$r" -v n="$n" -v rows="$work/rows" \
+		-v c="$(cat "$work/bare1" "$work/bare2" | awk '{s += $2} END {print s}')" \
+		'{printf "round %d %-32s %7.1f µs a task (two loops, one a core, the slower by its own clock); CPU a task %6.1f µs\n", r, "bare loop", $1 * 1e6 / n, c * 1e6 / n
+			printf "%d bare %f %f\n", r, $1 * 1e6 / n, c * 1e6 / n >>rows}'
 done
+# Each build against the bare loop of its round: the wall and the CPU of
+# the whole (daemon, workers, CLI) over the loops', medians over rounds.
+[ "$task" = '{"n":25}' ] && awk '
+	$2 == "bare" {bw[$1] = $3; bc[$1] = $4; next}
+	{k = $2; if (!(k in seen)) {seen[k] = 1; order[++nk] = k}; rw[k, ++cnt[k]] = $3; rr[k, cnt[k]] = $1; rc[k, cnt[k]] = $4}
+	function median(a, m,   i, j, t) {
+		for (i = 2; i <= m; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) {t = a[j]; a[j] = a[j - 1]; a[j - 1] = t}
+		return m % 2 ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2
+	}
+	END {
+		for (o = 1; o <= nk; o++) {
+			k = order[o]; m = cnt[k]; split("", w); split("", c)
+			for (i = 1; i <= m; i++) {w[i] = rw[k, i] / bw[rr[k, i]] * 100 - 100; c[i] = rc[k, i] / bc[rr[k, i]] * 100 - 100}
+			printf "%-32s against the bare loop, median of %d rounds: wall %+.1f%%, CPU %+.1f%%\n", k, m, median(w, m), median(c, m)
+		}
+	}' "$work/rows"

@@ -503,7 +503,7 @@ func (in *instance) onProcDone() {
 }
 
 // answersWait bounds how long an ended run of a pool's worker waits for
-// its channel to be read to the end: a linger (5 ms at most), and the
+// its channel to be read to the end: a linger (20 ms at most), and the
 // reading of what came.
 const answersWait = 100 * time.Millisecond
 

@@ -498,8 +498,8 @@ process.send('ready');
 		t.Fatal(err)
 	}
 	waitOnline(t, s, "p", 1)
-	// 2 ms a task, 16 in hand: its reader looks every 5 ms (maxLinger),
-	// two answers or so unread at any time.
+	// 2 ms a task, 16 in hand: its reader looks every 20 ms (maxLinger),
+	// ten answers or so unread at any time.
 	var before []*pool.Ticket
 	for range 150 {
 		before = append(before, submitTask(t, s, "p", `{"busy_ms":2}`))
