@@ -147,3 +147,35 @@ func TestLingerStaysWithinGrace(t *testing.T) {
 		t.Fatalf("maxLinger %s against a grace of %s: an answer in time could be read after its deadline", maxLinger, g)
 	}
 }
+
+// A stall makes one sample long: a worker of 10 µs tasks that once took
+// 5 ms for one (its process descheduled on a busy host) keeps a pace of
+// about 10 µs, and its reader does not linger on the strength of it; nor
+// does a stall among the first samples set the pace.
+func TestAStallDoesNotSetThePace(t *testing.T) {
+	t0 := time.Now()
+	const gap = 10 * time.Microsecond
+	var pc pace
+	at := t0
+	for range 20 {
+		at = at.Add(gap)
+		pc.batchAt(at, 1, 16)
+	}
+	at = at.Add(5 * time.Millisecond)
+	if d := pc.batchAt(at, 1, 16); d != 0 || pc.gap > 2*gap {
+		t.Fatalf("after one stall of 5 ms: gap %s, linger %s; want about %s and none", pc.gap, d, gap)
+	}
+
+	pc = pace{}
+	at = t0
+	pc.batchAt(at, 1, 16)
+	at = at.Add(5 * time.Millisecond)
+	pc.batchAt(at, 1, 16) // the first sample: a stall
+	for range firstSamples - 1 {
+		at = at.Add(gap)
+		pc.batchAt(at, 1, 16)
+	}
+	if d := pc.linger(); d != 0 || pc.gap != gap {
+		t.Fatalf("a stall among the first samples: gap %s, linger %s; want %s and none", pc.gap, d, gap)
+	}
+}
