@@ -85,10 +85,10 @@ type owned struct {
 
 	wmu sync.Mutex // one write waits for room at a time
 
-	mu       sync.Mutex
-	rdl, wdl time.Time         // the deadlines
-	waits    map[*os.File]bool // the epolls of the waits in progress
-	closed   bool
+	mu     sync.Mutex
+	wdl    time.Time         // the writes' deadline
+	waits  map[*os.File]bool // the epolls of the waits in progress
+	closed bool
 }
 
 func own(fd int, name string, closedErr error) (*owned, error) {
@@ -231,17 +231,8 @@ func (q *owned) err(err error) error {
 	return err
 }
 
-// SetReadDeadline sets the reads' deadline; when polling, from the next
-// wait on.
-func (q *owned) SetReadDeadline(t time.Time) error {
-	if q.in != nil {
-		return q.in.SetReadDeadline(t)
-	}
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	q.rdl = t
-	return nil
-}
+// SetReadDeadline sets the reads' deadline: their waits' through in.
+func (q *owned) SetReadDeadline(t time.Time) error { return q.in.SetReadDeadline(t) }
 
 // SetWriteDeadline sets the deadline of the writes from the next on
 // (the callers set it before they write).
@@ -252,8 +243,7 @@ func (q *owned) SetWriteDeadline(t time.Time) error {
 	return nil
 }
 
-// waitReadable waits until a read would not block; a polling reader
-// reads instead.
+// waitReadable waits until a read would not block.
 func (q *owned) waitReadable() error {
 	return q.err(fdwait.Readable(q.in))
 }
@@ -271,10 +261,7 @@ func (q *owned) Close() error {
 		waits = append(waits, ep)
 	}
 	q.mu.Unlock()
-	err := q.sock.Close()
-	if q.in != nil {
-		err = errors.Join(err, q.in.Close())
-	}
+	err := errors.Join(q.sock.Close(), q.in.Close())
 	for _, ep := range waits {
 		ep.Close()
 	}
