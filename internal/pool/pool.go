@@ -125,11 +125,12 @@ type Worker struct {
 	timer *time.Timer
 	armed time.Time
 
-	// unflushed, held and pace are the reader's own (Finish, FlushAnswers
-	// and Linger), no lock.
+	// unflushed, held, ended and pace are the reader's own (Finish,
+	// FlushAnswers and Linger), no lock.
 	unflushed []Flusher
 	held      []send // the tasks dispatched by its answers since the last FlushAnswers
 	heldBy    *Pool
+	ended     []endNote // Finish's, its room kept for the next
 	pace      pace
 }
 
@@ -523,21 +524,30 @@ func (p *Pool) deliver(sends []send) {
 			if w == nil {
 				continue // written with an earlier one
 			}
-			buf, in = buf[:0], in[:0]
+			in = in[:0]
+			size := -1
 			for j := i; j < len(sends); j++ {
 				if sends[j].w != w {
 					continue
 				}
-				if len(in) > 0 {
-					if len(buf)+1+len(sends[j].line) > batchBytes {
-						break
-					}
-					buf = append(buf, '\n')
+				if len(in) > 0 && size+1+len(sends[j].line) > batchBytes {
+					break
 				}
-				buf = append(buf, sends[j].line...)
+				size += 1 + len(sends[j].line)
 				in = append(in, j)
 			}
-			err := w.send(buf)
+			line := sends[i].line // one task: as it is
+			if len(in) > 1 {
+				buf = buf[:0]
+				for k, j := range in {
+					if k > 0 {
+						buf = append(buf, '\n')
+					}
+					buf = append(buf, sends[j].line...)
+				}
+				line = buf
+			}
+			err := w.send(line)
 			for _, j := range in {
 				if err != nil {
 					again = p.undeliverable(sends[j], err, again)
@@ -680,7 +690,7 @@ func (p *Pool) Finish(w *Worker, id string, result json.RawMessage, msg string, 
 	}
 	delete(w.inflight, t)
 	w.done++
-	var ended []endNote
+	ended := w.ended[:0]
 	if failed {
 		ended = p.end(t, Failed, nil, cmpOr(msg, "the worker answered with an error and no message"), ended)
 	} else {
@@ -694,6 +704,8 @@ func (p *Pool) Finish(w *Worker, id string, result json.RawMessage, msg string, 
 	}
 	p.workerIdle(w)
 	p.unlockAndDispatch(ended, w)
+	clear(ended)
+	w.ended = ended[:0]
 	if recycle != "" && p.hooks.Replace != nil {
 		p.hooks.Replace(w, "max_tasks_per_worker", recycle)
 	}
