@@ -5,7 +5,9 @@
 # against the lesson's WorkerPool (a new worker thread per task),
 # piscina 4 (npm), Python's multiprocessing.Pool(2) (chunksize 1 and 100),
 # and one process spawned per task; the fib task against the same code in
-# a bare loop, one a core; one POST's round trip; the daemon's RSS while
+# a bare loop, one a core; one POST's round trip, beside the raw limits
+# of its two hops (curl to a hello-world Go HTTP server, a bare Go parent
+# to an idle Node worker); the daemon's RSS while
 # a million tasks go through it.
 #
 #   [ECHO=100000 FIB=2000 MILLION=1000000 POSTS=300] bench/pool.sh [--smoke]
@@ -30,6 +32,8 @@ mkdir -p "$work/bin"
 CGO_ENABLED=0 go build -o "$work/bin/tend" ./cmd/tend
 CGO_ENABLED=0 go build -o "$work/bin/hello" ./bench/hello
 CGO_ENABLED=0 go build -o "$work/bin/fib-go" ./examples/pool/go
+CGO_ENABLED=0 go build -o "$work/bin/hellohttp" ./bench/hellohttp
+CGO_ENABLED=0 go build -o "$work/bin/hop" ./bench/pool/hop
 export PATH=$work/bin:$PATH TEND_HOME=$work/tend
 
 peers=0
@@ -118,9 +122,32 @@ if [ $peers = 1 ]; then
 fi
 
 echo "== one task a request: POST /v1/pools/node1/tasks, round trip (curl's time_total)"
-for _ in $(seq "$POSTS"); do
-	curl -s -o /dev/null -w '%{time_total}\n' --unix-socket "$TEND_HOME/tend.sock" -X POST -d '{"echo":1}' http://tend/v1/pools/node1/tasks
-done | sort -n | awk '{a[NR]=$1} END {printf "median %.3f ms, p90 %.3f ms over %d requests\n", a[int(NR/2)+1]*1000, a[int(NR*0.9)]*1000, NR}'
+# curls SOCKET URL CURL_ARGS...: each request's time, one curl a request;
+# fails on an answer that is not 200.
+curls() {
+	local sock=$1 url=$2
+	shift 2
+	for _ in $(seq "$POSTS"); do
+		curl -s -o /dev/null -w '%{time_total} %{http_code}\n' --unix-socket "$sock" "$@" "$url"
+	done | awk '$2 != 200 {print "HTTP " $2 > "/dev/stderr"; bad = 1} {print $1} END {exit bad}' |
+		sort -n | awk '{a[NR]=$1} END {printf "median %.3f ms, p90 %.3f ms over %d requests\n", a[int(NR/2)+1]*1000, a[int(NR*0.9)]*1000, NR}'
+}
+took=$(curls "$TEND_HOME/tend.sock" http://tend/v1/pools/node1/tasks -X POST -d '{"echo":1}')
+echo "POST, Node workers, per_worker 1: $took"
+if [ $peers = 1 ]; then
+	# The raw limits of its two hops: curl to a Go HTTP server that does
+	# nothing, and a bare Go parent to the same idle Node worker.
+	took=$(curls "$TEND_HOME/tend.sock" http://tend/v1/pools/node1)
+	echo "GET /v1/pools/node1 (no hop to a worker): $took"
+	hellohttp "$work/hello.sock" 2>/dev/null &
+	hello=$!
+	for _ in $(seq 50); do [ -S "$work/hello.sock" ] && break; sleep 0.02; done
+	took=$(curls "$work/hello.sock" http://hello/)
+	kill "$hello"
+	echo "curl to a hello-world Go HTTP server on a Unix socket: $took"
+	took=$(hop 3ms "$POSTS" node "$repo/examples/pool/worker.js")
+	echo "a bare Go parent to one idle Node worker, 3 ms apart: $took"
+fi
 s=$(now); for _ in $(seq 20); do tend task node1 '{"echo":1}' >/dev/null; done; e=$(now)
 awk -v s="$(echo "$e - $s" | bc)" 'BEGIN {printf "tend task (the CLI, one task): %.1f ms a call, over 20\n", s / 20 * 1000}'
 

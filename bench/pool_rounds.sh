@@ -7,8 +7,9 @@
 # the machine's noise on every build alike (docs/benchmarks.md, "Task
 # pools").
 #
-#   bench/pool_rounds.sh ROUNDS N BIN@PER_WORKER...   # e.g. 3 3000 /tmp/main@2 /tmp/main@16 /tmp/branch@16
+#   bench/pool_rounds.sh ROUNDS N BIN@PER_WORKER[@QUEUE_MAX]...   # e.g. 3 3000 /tmp/main@2 /tmp/main@16 /tmp/branch@16
 #
+# QUEUE_MAX is 100000 unless given: room for every task of a round at once.
 # TASK='{"echo":1}' puts a trivial task in fib's place (no bare loop then).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,13 +25,14 @@ cpu() { sed 's/.*) //' "/proc/$1/stat" | awk -v t="$tick" '{print ($12+$13)/t}';
 switches() { cat /proc/"$1"/task/*/status | awk '/ctxt_switches/ {s += $2} END {print s}'; }
 for r in $(seq "$rounds"); do
 	for v in "$@"; do
-		bin=${v%@*} pw=${v##*@}
+		IFS=@ read -r bin pw qm <<<"$v"
+		qm=${qm:-100000}
 		export TEND_HOME=$work/home
 		rm -rf "$TEND_HOME"
 		mkdir -p "$TEND_HOME"
 		cat >"$work/pool.yaml" <<YAML
 apps:
-  - {name: p, script: $repo/examples/pool/worker.js, instances: 2, pool: {queue_max: 100000, per_worker: $pw}}
+  - {name: p, script: $repo/examples/pool/worker.js, instances: 2, pool: {queue_max: $qm, per_worker: $pw}}
 YAML
 		"$bin" start "$work/pool.yaml" >/dev/null
 		for _ in $(seq 100); do "$bin" ls | grep -q "on 2 workers" && break; sleep 0.1; done
