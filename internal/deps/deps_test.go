@@ -73,6 +73,8 @@ var rooms = map[string][]string{
 	"bench/hello":         nil,
 	"bench/webopen":       nil,
 	"bench/pool/feed":     nil,
+	"bench/pool/hop":      nil,
+	"bench/hellohttp":     nil,
 	"internal/testutil":   {"pkg/tend"},
 	"internal/deps":       nil,
 }
