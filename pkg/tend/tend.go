@@ -9,7 +9,6 @@ package tend
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,7 +18,6 @@ import (
 	"strings"
 	"sync"
 	"syscall"
-	"time"
 )
 
 // ErrNoChannel is returned by Send when no IPC channel was given.
@@ -35,7 +33,13 @@ type Message struct {
 var ch struct {
 	once sync.Once
 	f    *os.File // nil: no channel
-	wmu  sync.Mutex
+	rc   syscall.RawConn
+
+	wmu     sync.Mutex // guards writing and next
+	writing bool       // a line is being written
+	next    []byte     // lines that came meanwhile, for that writer
+	spare   []byte     // next's room, kept by the writer
+
 	rone sync.Once // starts the reader
 
 	cmu      sync.Mutex    // guards the consumers below
@@ -58,6 +62,7 @@ func channel() *os.File {
 		// worker answers sooner.
 		syscall.SetNonblock(fd, true)
 		ch.f = os.NewFile(uintptr(fd), "tend-ipc")
+		ch.rc, _ = ch.f.SyscallConn()
 	})
 	return ch.f
 }
@@ -75,12 +80,35 @@ func send(v any) error {
 	return writeLine(append(b, '\n'))
 }
 
-// writeLine writes one line, whole, on the channel.
+// writeLine writes one line, whole, on the channel. A line that comes
+// while another is being written waits for that write to end, with any
+// others that came meanwhile, and the writer writes them all at once:
+// answers that end together leave in one write, and wake the daemon
+// once. Such a line shares that write's fate: nil is returned for it.
 func writeLine(line []byte) error {
 	ch.wmu.Lock()
-	defer ch.wmu.Unlock()
-	_, err := ch.f.Write(line)
-	return err
+	if ch.writing {
+		ch.next = append(ch.next, line...)
+		ch.wmu.Unlock()
+		return nil
+	}
+	ch.writing = true
+	ch.wmu.Unlock()
+	err := writeAll(line)
+	for {
+		ch.wmu.Lock()
+		if len(ch.next) == 0 || err != nil {
+			ch.next = ch.next[:0]
+			ch.writing = false
+			ch.wmu.Unlock()
+			return err
+		}
+		lines := ch.next
+		ch.next = ch.spare[:0]
+		ch.wmu.Unlock()
+		err = writeAll(lines)
+		ch.spare = lines // the writer's alone, as ch.writing is set
+	}
 }
 
 // Notify sends sd_notify assignments ("READY=1", "STATUS=…") to
@@ -143,13 +171,6 @@ func Messages() <-chan Message {
 	return m
 }
 
-// task is one task of a pool, as the channel brings it.
-type task struct {
-	ID        string          `json:"id"`
-	Data      json.RawMessage `json:"data"`
-	TimeoutMS int64           `json:"timeout_ms"`
-}
-
 // startReading starts the one reader of the channel, which hands tasks
 // to ServeTasks and the rest to Messages.
 func startReading() {
@@ -170,9 +191,18 @@ func startReading() {
 				}
 				ch.ended = true
 			}()
-			sc := bufio.NewScanner(f)
+			sc := bufio.NewScanner(reader())
 			sc.Buffer(nil, 1<<20)
 			for sc.Scan() {
+				if t, ok := taskOf(sc.Bytes()); ok {
+					ch.cmu.Lock()
+					serve := ch.serve
+					ch.cmu.Unlock()
+					if serve != nil {
+						serve(t)
+						continue
+					}
+				}
 				var m struct {
 					Type      string          `json:"type"`
 					ID        string          `json:"id"`
@@ -199,82 +229,6 @@ func startReading() {
 			}
 		}()
 	})
-}
-
-// ServeTasks makes the program a worker of a task pool (an app with
-// pool:): it says the program is ready, then calls fn for each task tend
-// sends, each in a goroutine of its own (tend sends per_worker at once),
-// with ctx cancelled at the task's timeout, and answers with fn's result
-// (any value encoding/json takes) or its error. It returns once tend asks
-// the program to stop (shutdown_with_message) or the channel closes, when
-// the tasks in flight have been answered; with no channel, ErrNoChannel.
-func ServeTasks(fn func(ctx context.Context, data json.RawMessage) (any, error)) error {
-	if channel() == nil {
-		return ErrNoChannel
-	}
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	ch.cmu.Lock()
-	if ch.serve != nil || ch.ended {
-		ch.cmu.Unlock()
-		return errors.New("tend: ServeTasks is serving already, or the channel has ended")
-	}
-	// The reader starts each task itself: no hop through a channel
-	// between the read and the task's goroutine.
-	ch.serve = func(t task) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			answer(t, fn)
-		}()
-	}
-	ch.stop, ch.gone = make(chan struct{}), make(chan struct{})
-	stop, gone := ch.stop, ch.gone
-	ch.cmu.Unlock()
-	startReading()
-	if err := Ready(); err != nil {
-		return err
-	}
-	select {
-	case <-stop:
-	case <-gone:
-	}
-	return nil
-}
-
-// answer runs one task and sends its result or error.
-func answer(t task, fn func(ctx context.Context, data json.RawMessage) (any, error)) {
-	ctx, cancel := context.Background(), context.CancelFunc(func() {})
-	if t.TimeoutMS > 0 {
-		ctx, cancel = context.WithTimeout(ctx, time.Duration(t.TimeoutMS)*time.Millisecond)
-	}
-	defer cancel()
-	v, err := run(ctx, t, fn)
-	if err == nil {
-		if b, merr := json.Marshal(v); merr != nil {
-			err = fmt.Errorf("the result does not encode as JSON: %w", merr)
-		} else {
-			id, _ := json.Marshal(t.ID)
-			line := make([]byte, 0, len(b)+len(id)+32)
-			line = append(line, `{"type":"result","id":`...)
-			line = append(line, id...)
-			line = append(line, `,"data":`...)
-			line = append(append(line, b...), "}\n"...)
-			writeLine(line)
-			return
-		}
-	}
-	send(map[string]string{"type": "error", "id": t.ID, "message": err.Error()})
-}
-
-// run calls fn, turning a panic into the task's error.
-func run(ctx context.Context, t task, fn func(ctx context.Context, data json.RawMessage) (any, error)) (v any, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("panic: %v", p)
-		}
-	}()
-	return fn(ctx, t.Data)
 }
 
 // Listeners returns the sockets passed by LISTEN_FDS (from tend's
