@@ -75,35 +75,53 @@ type Record struct {
 // Ended reports whether the task has ended.
 func (s Status) Ended() bool { return s == Done || s == Failed || s == Lost }
 
+// A task's pointers come first and its numbers last: the collector
+// scans an object up to its last pointer, and a full queue holds
+// queue_max of them.
 type task struct {
-	id       string
-	data     json.RawMessage
-	queued   time.Time
-	started  time.Time
-	ended    time.Time
-	attempts int
-	worker   string
-	status   Status
-	result   json.RawMessage
-	err      string
-
-	done   chan struct{} // closed when it ends
-	notify func(Record)  // told once when it ends (a stream's)
-	flush  Flusher       // told after notify, once per batch of ends
-	w      *Worker       // while running
-	// deadline is when the running attempt passes task_timeout, and
-	// timeout the task_timeout it was given.
-	deadline time.Time
-	timeout  time.Duration
-	next     *task // in the queue, which is only ever taken from its head
+	id     string
+	data   json.RawMessage
+	worker string
+	result json.RawMessage
+	err    string
+	// done is closed when it ends; made only for one who waits (Done,
+	// Get): a stream's tasks are told by notify.
+	done   chan struct{}
+	notify func(Record) // told once when it ends (a stream's)
+	flush  Flusher      // told after notify, once per batch of ends
+	w      *Worker      // while running
+	next   *task        // in the queue, which is only ever taken from its head
 	// tried names the instances earlier attempts ran on: a retry goes
 	// to another one when one has room.
 	tried []string
+
+	queued, started, ended stamp
+	// deadline is when the running attempt passes task_timeout, and
+	// timeout the task_timeout it was given.
+	deadline stamp
+	timeout  time.Duration
+	attempts int
+	status   Status
+}
+
+// closedDone is the done of a task that ended before anyone asked.
+var closedDone = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+// doneChan is t's done, made now if no one asked before; with the
+// pool's lock held.
+func (t *task) doneChan() chan struct{} {
+	if t.done == nil {
+		t.done = make(chan struct{})
+		if t.status.Ended() {
+			t.done = closedDone
+		}
+	}
+	return t.done
 }
 
 func (t *task) record(pool string) Record {
-	return Record{ID: t.id, Pool: pool, Status: t.status, Worker: t.worker, Queued: t.queued, Started: t.started,
-		Ended: t.ended, Attempts: t.attempts, Data: t.data, Result: t.result, Error: t.err}
+	return Record{ID: t.id, Pool: pool, Status: t.status, Worker: t.worker, Queued: t.queued.Time(),
+		Started: t.started.Time(), Ended: t.ended.Time(), Attempts: t.attempts, Data: t.data, Result: t.result, Error: t.err}
 }
 
 // Worker is one run of an instance, as the pool sees it.
@@ -210,14 +228,17 @@ func (p *Pool) Name() string { return p.name }
 
 // Ticket is a submitted task.
 type Ticket struct {
-	ID   string
-	p    *Pool
-	t    *task
-	done chan struct{}
+	ID string
+	p  *Pool
+	t  *task
 }
 
 // Done is closed when the task has ended.
-func (k *Ticket) Done() <-chan struct{} { return k.done }
+func (k *Ticket) Done() <-chan struct{} {
+	k.p.mu.Lock()
+	defer k.p.mu.Unlock()
+	return k.t.doneChan()
+}
 
 // Record is the task as it is now.
 func (k *Ticket) Record() Record {
@@ -297,8 +318,8 @@ func (p *Pool) Submit(data json.RawMessage, o SubmitOptions) (*Ticket, error) {
 		}
 	}
 	p.seq++
-	t := &task{id: p.epoch + "-" + strconv.FormatUint(p.seq, 36), data: data, queued: time.Now(),
-		status: Queued, done: make(chan struct{}), notify: o.Notify, flush: o.Flush}
+	t := &task{id: p.epoch + "-" + strconv.FormatUint(p.seq, 36), data: data, queued: stampOf(time.Now()),
+		status: Queued, notify: o.Notify, flush: o.Flush}
 	p.byID[t.id] = t
 	p.push(t)
 	p.stats.submitted++
@@ -306,7 +327,7 @@ func (p *Pool) Submit(data json.RawMessage, o SubmitOptions) (*Ticket, error) {
 		p.armNoWorker()
 	}
 	p.unlockAndDispatch(nil, nil)
-	return &Ticket{ID: t.id, p: p, t: t, done: t.done}, nil
+	return &Ticket{ID: t.id, p: p, t: t}, nil
 }
 
 // refusal says why a task of n bytes cannot be queued now, or nil.
@@ -343,10 +364,10 @@ func (p *Pool) Get(id string) (Record, <-chan struct{}, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	t, ok := p.byID[id]
-	if !ok || (t.status.Ended() && time.Since(t.ended) > keepFor) {
+	if !ok || (t.status.Ended() && t.ended.since(time.Now()) > keepFor) {
 		return Record{}, nil, false
 	}
-	return t.record(p.name), t.done, true
+	return t.record(p.name), t.doneChan(), true
 }
 
 // Earlier reports whether id names a task of an earlier daemon, and when
@@ -463,12 +484,12 @@ func (p *Pool) dispatch(sends []send) []send {
 			break
 		}
 		t := p.pop()
-		t.status, t.w, t.worker, t.started = Running, w, w.Name, time.Now()
+		t.status, t.w, t.worker, t.started = Running, w, w.Name, stampOf(time.Now())
 		t.attempts++
 		w.inflight[t] = struct{}{}
 		t.timeout = p.set.TaskTimeout.D()
-		t.deadline = t.started.Add(t.timeout + grace(t.timeout))
-		p.arm(w, t.deadline)
+		t.deadline = t.started + stamp(t.timeout+grace(t.timeout))
+		p.arm(w, t.deadline.Time())
 		sends = append(sends, send{w: w, t: t, line: taskLine(t, t.timeout)})
 	}
 	return sends
@@ -568,7 +589,7 @@ func (p *Pool) undeliverable(s send, err error, sends []send) []send {
 	if _, ok := s.w.inflight[s.t]; ok && s.t.status == Running {
 		delete(s.w.inflight, s.t)
 		s.t.attempts--
-		s.t.status, s.t.w, s.t.worker, s.t.started = Queued, nil, "", time.Time{}
+		s.t.status, s.t.w, s.t.worker, s.t.started = Queued, nil, "", 0
 		p.pushFront(s.t)
 		replace = !s.w.draining
 		s.w.draining = true
@@ -745,20 +766,20 @@ func (p *Pool) arm(w *Worker, at time.Time) {
 func (p *Pool) deadlines(w *Worker) {
 	p.mu.Lock()
 	w.armed = time.Time{}
-	now := time.Now()
+	now := stampOf(time.Now())
 	var late []*task
-	var next time.Time
+	var next stamp
 	for t := range w.inflight {
 		switch {
-		case !now.Before(t.deadline):
+		case now >= t.deadline:
 			late = append(late, t)
-		case next.IsZero() || t.deadline.Before(next):
+		case next == 0 || t.deadline < next:
 			next = t.deadline
 		}
 	}
 	if len(late) == 0 {
-		if !next.IsZero() && !w.left {
-			p.arm(w, next)
+		if next != 0 && !w.left {
+			p.arm(w, next.Time())
 		}
 		p.mu.Unlock()
 		return
@@ -818,12 +839,14 @@ func (p *Pool) end(t *task, st Status, result json.RawMessage, why string, ended
 		return ended
 	}
 	now := time.Now()
-	t.status, t.result, t.err, t.ended, t.w = st, result, why, now, nil
+	t.status, t.result, t.err, t.ended, t.w = st, result, why, stampOf(now), nil
 	if st == Done {
 		t.err = ""
 	}
-	close(t.done)
-	p.stats.ended(st, now.Sub(t.queued), now)
+	if t.done != nil {
+		close(t.done)
+	}
+	p.stats.ended(st, t.queued.since(now), now)
 	if st != Done {
 		r := t.record(p.name)
 		if len(r.Data) > keepFailedData {
@@ -937,7 +960,7 @@ func (p *Pool) evict(now time.Time) {
 	for p.keptHead < len(p.kept) {
 		t := p.kept[p.keptHead]
 		live := len(p.kept) - p.keptHead
-		if live <= keepResults && p.keptBytes <= keepResultBytes && now.Sub(t.ended) <= keepFor {
+		if live <= keepResults && p.keptBytes <= keepResultBytes && t.ended.since(now) <= keepFor {
 			break
 		}
 		p.kept[p.keptHead] = nil

@@ -2,6 +2,9 @@
 
 package pool
 
-// raceAllocs is what the race detector adds to TestATaskAllocatesLittle's
-// count.
-const raceAllocs = 1
+// raceAllocs and raceBytes are what the race detector adds to
+// TestATaskAllocatesLittle's counts.
+const (
+	raceAllocs = 1
+	raceBytes  = 100
+)
