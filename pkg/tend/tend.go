@@ -80,6 +80,9 @@ func send(v any) error {
 	return writeLine(append(b, '\n'))
 }
 
+// maxSpare is the most room writeLine keeps for lines between writes.
+const maxSpare = 1 << 20
+
 // writeLine writes one line, whole, on the channel. A line that comes
 // while another is being written waits for that write to end, with any
 // others that came meanwhile, and the writer writes them all at once:
@@ -107,7 +110,12 @@ func writeLine(line []byte) error {
 		ch.next = ch.spare[:0]
 		ch.wmu.Unlock()
 		err = writeAll(lines)
-		ch.spare = lines // the writer's alone, as ch.writing is set
+		// spare is the writer's alone, as ch.writing is set; its old
+		// array is next's now. A burst's room is not kept for ever.
+		ch.spare = lines
+		if cap(lines) > maxSpare {
+			ch.spare = nil
+		}
 	}
 }
 
