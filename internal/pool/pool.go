@@ -110,11 +110,12 @@ var closedDone = func() chan struct{} { c := make(chan struct{}); close(c); retu
 // doneChan is t's done, made now if no one asked before; with the
 // pool's lock held.
 func (t *task) doneChan() chan struct{} {
-	if t.done == nil {
+	switch {
+	case t.done != nil:
+	case t.status.Ended():
+		t.done = closedDone
+	default:
 		t.done = make(chan struct{})
-		if t.status.Ended() {
-			t.done = closedDone
-		}
 	}
 	return t.done
 }

@@ -419,3 +419,36 @@ func TestATaskAllocatesLittle(t *testing.T) {
 		t.Errorf("a task allocates %.0f bytes, want at most %.0f", bytes, want)
 	}
 }
+
+// A task's done channel is made only when asked for; asked for before
+// the end, it is closed by it, and asked for after, it is closed already.
+func TestDoneWhenAskedBeforeOrAfterTheEnd(t *testing.T) {
+	p := New("thumbs", settings(), Hooks{})
+	w := NewWorker("thumbs:0", func([]byte) error { return nil })
+	p.Join(w)
+	before := submit(t, p, `{"n":1}`)
+	asked := before.Done()
+	after := submit(t, p, `{"n":2}`)
+	p.Finish(w, before.ID, json.RawMessage(`1`), "", false)
+	p.Finish(w, after.ID, json.RawMessage(`2`), "", false)
+	w.FlushAnswers()
+	for name, done := range map[string]<-chan struct{}{"asked before the end": asked, "asked after": after.Done()} {
+		select {
+		case <-done:
+		default:
+			t.Errorf("%s: done is not closed once the task ended", name)
+		}
+	}
+	_, done, ok := p.Get(after.ID)
+	if !ok {
+		t.Fatalf("Get %s: not kept", after.ID)
+	}
+	select {
+	case <-done:
+	default:
+		t.Error("Get's done of an ended task is not closed")
+	}
+	if r := wait(t, after); r.Status != Done || string(r.Result) != "2" {
+		t.Errorf("record %+v", r)
+	}
+}
