@@ -4,7 +4,8 @@
 # `tend task --stdin` (Node workers, per_worker 1 and 16; Go's ServeTasks),
 # against the lesson's WorkerPool (a new worker thread per task),
 # piscina 4 (npm), Python's multiprocessing.Pool(2) (chunksize 1 and 100),
-# and one process spawned per task; the fib task against the same code in
+# two bare Go parents with one task at a time each (per_worker 1's raw
+# limit), and one process spawned per task; the fib task against the same code in
 # a bare loop, one a core; one POST's round trip, beside the raw limits
 # of its two hops (curl to a hello-world Go HTTP server, a bare Go parent
 # to an idle Node worker); the daemon's RSS while
@@ -84,6 +85,15 @@ if [ $peers = 1 ]; then
 	[ -d "$work/node_modules/piscina" ] && row "piscina 4, 2 threads" echo "$ECHO" "$(NODE_PATH=$work/node_modules node bench/pool/piscina.js 2 "$ECHO" '{"echo":1}')"
 	row "multiprocessing.Pool(2), chunksize 1" echo "$ECHO" "$(python3 bench/pool/mp.py 2 "$ECHO" 1 '{"echo":1}')"
 	row "multiprocessing.Pool(2), chunksize 100" echo "$ECHO" "$(python3 bench/pool/mp.py 2 "$ECHO" 100 '{"echo":1}')"
+	# The raw limit for per_worker 1: two Go parents, no tend, each with
+	# one task at a time in flight to its own Node worker.
+	s=$(now)
+	hop 0s $((ECHO / 2)) node "$repo/examples/pool/worker.js" >/dev/null &
+	other=$!
+	hop 0s $((ECHO / 2)) node "$repo/examples/pool/worker.js" >/dev/null
+	wait "$other"
+	e=$(now)
+	row "two bare Go parents, one task at a time each" echo "$ECHO" "$(echo "$e - $s" | bc)"
 	n=$((ECHO / 50))
 	s=$(now); seq "$n" | xargs -P 2 -n 1 "$work/bin/hello" >/dev/null; e=$(now)
 	row "a process spawned per task (hello-world binary)" echo "$n" "$(echo "$e - $s" | bc)"
