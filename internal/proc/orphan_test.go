@@ -106,3 +106,54 @@ func TestOrphanOfAnExitedParentIsStoppedByCgroup(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// A member that leaves the group after the table was read (a setsid in
+// the moment between them) is signalled on its own: the table said the
+// group's signal would reach it, and it no longer did. A clean-clone CI
+// saw TestOrphanOfAnExitedParentIsStoppedByMarker lose its orphan so,
+// the table read by Remaining a few ms before Signal reused it.
+func TestSignalReachesAMemberThatLeftTheGroupAfterTheTable(t *testing.T) {
+	s := newSpawner(t)
+	dir := t.TempDir()
+	fifo, pidfile := filepath.Join(dir, "go"), filepath.Join(dir, "child.pid")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.Start(Spec{Argv: []string{"/bin/sh", "-c", fmt.Sprintf(
+		"(read x < %s; exec setsid sleep 300) & echo $! > %s.tmp; mv %s.tmp %s; exec sleep 300", fifo, pidfile, pidfile, pidfile)},
+		Env: os.Environ()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Signal(syscall.SIGKILL) })
+	var child int
+	testutil.WaitFor(t, 5*time.Second, "the child's pid", func() bool {
+		b, err := os.ReadFile(pidfile)
+		child, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+		return err == nil && child > 0
+	})
+	t.Cleanup(func() { syscall.Kill(child, syscall.SIGKILL) })
+	testutil.WaitFor(t, 5*time.Second, "the child in the group", func() bool {
+		pg, err := syscall.Getpgid(child)
+		return err == nil && pg == p.Pid
+	})
+	stale, err := p.table()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e, _ := stale.Get(child); e.Pgid != p.Pid {
+		t.Fatalf("the table has the child %d in group %d, want %d", child, e.Pgid, p.Pid)
+	}
+	if err := os.WriteFile(fifo, []byte("\n"), 0o600); err != nil { // it leaves the group now
+		t.Fatal(err)
+	}
+	testutil.WaitFor(t, 5*time.Second, "the child in a session of its own", func() bool {
+		pg, err := syscall.Getpgid(child)
+		return err == nil && pg == child
+	})
+	if _, err := p.signalIn(stale, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-p.Done()
+	gone(t, child)
+}

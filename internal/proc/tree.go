@@ -76,14 +76,26 @@ func (p *Process) Signal(sig syscall.Signal) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	return p.signalIn(t, sig)
+}
+
+// signalIn is Signal over the table t, which may be a few ms old.
+func (p *Process) signalIn(t ptable.Table, sig syscall.Signal) (int, error) {
 	members := p.withOrphans(t)
 	var errs []error
 	if err := syscall.Kill(-p.Pid, sig); err != nil && err != syscall.ESRCH {
 		errs = append(errs, err)
 	}
 	for _, pid := range members {
+		// One the table has in the group was reached through it, unless
+		// it has left since the table was read (setsid: a move out of the
+		// group, never back into it): it is asked now, live, after the
+		// group's signal. One that left just after that signal has it
+		// twice.
 		if e, _ := t.Get(pid); e.Pgid == p.Pid {
-			continue // reached through the group
+			if pg, err := syscall.Getpgid(pid); err != nil || pg == p.Pid {
+				continue
+			}
 		}
 		if err := syscall.Kill(pid, sig); err != nil && err != syscall.ESRCH {
 			errs = append(errs, err)
