@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command hop is the raw limit for a pool's hop to an idle worker: a Go
 // parent, no tend between, sends one echo task at a time over the
 // worker's channel, idle GAP between tasks, and times each answer. With a
