@@ -27,14 +27,21 @@ func doubleFork(t *testing.T, s *Spawner, spec Spec) (*Process, int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var orphan int
-	testutil.WaitFor(t, 5*time.Second, "the orphan's pid", func() bool {
+	return p, pidIn(t, pidfile, "the orphan's pid")
+}
+
+// pidIn waits for the pid a script writes to pidfile (whole, by a
+// rename), and SIGKILLs it at the test's end.
+func pidIn(t *testing.T, pidfile, what string) int {
+	t.Helper()
+	var pid int
+	testutil.WaitFor(t, 5*time.Second, what, func() bool {
 		b, err := os.ReadFile(pidfile)
-		orphan, _ = strconv.Atoi(strings.TrimSpace(string(b)))
-		return err == nil && orphan > 0
+		pid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+		return err == nil && pid > 0
 	})
-	t.Cleanup(func() { syscall.Kill(orphan, syscall.SIGKILL) })
-	return p, orphan
+	t.Cleanup(func() { syscall.Kill(pid, syscall.SIGKILL) })
+	return pid
 }
 
 func gone(t *testing.T, pid int) {
@@ -126,13 +133,7 @@ func TestSignalReachesAMemberThatLeftTheGroupAfterTheTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { p.Signal(syscall.SIGKILL) })
-	var child int
-	testutil.WaitFor(t, 5*time.Second, "the child's pid", func() bool {
-		b, err := os.ReadFile(pidfile)
-		child, _ = strconv.Atoi(strings.TrimSpace(string(b)))
-		return err == nil && child > 0
-	})
-	t.Cleanup(func() { syscall.Kill(child, syscall.SIGKILL) })
+	child := pidIn(t, pidfile, "the child's pid")
 	testutil.WaitFor(t, 5*time.Second, "the child in the group", func() bool {
 		pg, err := syscall.Getpgid(child)
 		return err == nil && pg == p.Pid
