@@ -35,7 +35,7 @@ var rooms = map[string][]string{
 	"internal/store": {"internal/spec"},
 	"internal/supervisor": {"internal/cgroup", "internal/crash", "internal/dotenv", "internal/execshim", "internal/health", "internal/ipc",
 		"internal/listen", "internal/logs", "internal/metrics", "internal/nodepreload", "internal/notify",
-		"internal/pool", "internal/proc", "internal/ptable", "internal/spec", "internal/watch"},
+		"internal/pool", "internal/proc", "internal/ptable", "internal/spec", "internal/tally", "internal/watch"},
 
 	// The rooms under the supervisor, siblings that never import each
 	// other (see siblings), and what they stand on.
@@ -50,6 +50,7 @@ var rooms = map[string][]string{
 	"internal/listen":      {"internal/spec"},
 	"internal/cgroup":      {"internal/reread"},
 	"internal/reread":      nil,
+	"internal/tally":       nil,
 	"internal/webui":       nil,
 	"internal/ptable":      nil,
 	"internal/nodepreload": nil,
@@ -83,7 +84,7 @@ var rooms = map[string][]string{
 var daemonSide = []string{"internal/daemon", "internal/api", "internal/store", "internal/supervisor", "internal/proc",
 	"internal/logs", "internal/metrics", "internal/ipc", "internal/notify", "internal/listen", "internal/cgroup",
 	"internal/ptable", "internal/crash", "internal/dotenv", "internal/nodepreload", "internal/health", "internal/watch",
-	"internal/reread", "internal/webui", "internal/pool"}
+	"internal/reread", "internal/webui", "internal/pool", "internal/tally"}
 
 // cliSide is the code a CLI run links besides the binary's main.
 var cliSide = []string{"internal/cli", "internal/client", "internal/apitype", "internal/config", "internal/monit"}

@@ -204,6 +204,7 @@ type Pool struct {
 	failedAt  int
 
 	stats counters
+	count Counter // told the tasks held, when set
 }
 
 // epoch names this daemon's life in task ids: a task id of an earlier
@@ -324,6 +325,7 @@ func (p *Pool) Submit(data json.RawMessage, o SubmitOptions) (*Ticket, error) {
 	p.byID[t.id] = t
 	p.push(t)
 	p.stats.submitted++
+	p.setCount()
 	if len(p.usable()) == 0 {
 		p.armNoWorker()
 	}
@@ -848,6 +850,7 @@ func (p *Pool) end(t *task, st Status, result json.RawMessage, why string, ended
 		close(t.done)
 	}
 	p.stats.ended(st, t.queued.since(now), now)
+	p.setCount()
 	if st != Done {
 		r := t.record(p.name)
 		if len(r.Data) > keepFailedData {

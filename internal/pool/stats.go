@@ -85,6 +85,28 @@ func (p *Pool) Open() int {
 	return n
 }
 
+// A Counter is told how many tasks the pool holds (queued or running) at
+// every change, under the pool's lock: Set must be quick and take no
+// lock. The supervisor's keeps it where a daemon killed with no shutdown
+// leaves it for the next, which reports them lost.
+type Counter interface{ Set(n uint64) }
+
+// CountIn has c told the tasks held from now on (nil: none is).
+func (p *Pool) CountIn(c Counter) {
+	p.mu.Lock()
+	p.count = c
+	p.setCount()
+	p.mu.Unlock()
+}
+
+// setCount tells the count the tasks held; p.mu is held.
+func (p *Pool) setCount() {
+	if p.count != nil {
+		c := &p.stats
+		p.count.Set(uint64(c.submitted - c.done - c.failed - c.lost))
+	}
+}
+
 // Stats returns the pool's counts now.
 func (p *Pool) Stats() Stats {
 	p.mu.Lock()

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -13,6 +15,7 @@ import (
 	"github.com/tend-pm/tend/internal/ipc"
 	"github.com/tend-pm/tend/internal/pool"
 	"github.com/tend-pm/tend/internal/spec"
+	"github.com/tend-pm/tend/internal/tally"
 )
 
 // Task pools (DESIGN §10): an app with pool: has its online instances
@@ -37,6 +40,7 @@ func (s *Supervisor) poolFor(app *spec.App) *pool.Pool {
 			Why:     func() string { return s.poolWhy(name) },
 		})
 		s.pools[name] = p
+		s.countPool(name, p)
 	}
 	s.mu.Unlock()
 	if ok {
@@ -55,13 +59,19 @@ func (s *Supervisor) existingPool(name string) *pool.Pool {
 // dropPool ends name's pool, its app deleted or its pool: key removed.
 func (s *Supervisor) dropPool(name, why string) {
 	s.mu.Lock()
-	p := s.pools[name]
+	p, c := s.pools[name], s.poolCounts[name]
 	delete(s.pools, name)
+	delete(s.poolCounts, name)
 	s.mu.Unlock()
 	if p != nil {
 		if n := p.Close(why); n > 0 {
 			s.record(spec.Event{Time: time.Now(), App: name, Instance: -1,
 				Reason: fmt.Sprintf("%d tasks of the pool were lost: %s", n, why)})
+		}
+	}
+	if c != nil {
+		if err := c.Remove(); err != nil {
+			s.log.Warn("pools: removing the count of tasks held", "app", name, "err", err)
 		}
 	}
 }
@@ -78,57 +88,58 @@ func (s *Supervisor) closePools() {
 	for _, n := range names {
 		s.dropPool(n, "the daemon shut down")
 	}
-	s.store.PutSetting(poolsOpen, nil) // said by dropPool's events
 }
 
-// poolsOpen names the setting that holds how many tasks each pool held
-// (queued or running) at the last look: a daemon killed with no shutdown
-// leaves the next one the count of the tasks it lost.
-const poolsOpen = "pools-open"
+// countsDir is where each pool's count of the tasks it holds is kept,
+// under the home: a daemon killed with no shutdown (a kill -9, a crash)
+// leaves the next one the count of the tasks it lost, every one up to
+// the last accepted.
+func (s *Supervisor) countsDir() string { return filepath.Join(s.home, "pools") }
 
-// notePools stores each pool's tasks held when that changed; the
-// sampler calls it each second.
-func (s *Supervisor) notePools() {
+// countPool has p's tasks held counted in a file of its own; s.mu is
+// held. A daemon with no home counts none.
+func (s *Supervisor) countPool(name string, p *pool.Pool) {
+	if s.home == "" {
+		return
+	}
+	c, err := tally.Open(s.countsDir(), name)
+	if err != nil {
+		s.log.Warn("pools: the tasks held are not counted; a kill -9 of the daemon would lose them unsaid", "app", name, "err", err)
+		return
+	}
+	p.CountIn(c)
+	s.poolCounts[name] = c
+}
+
+// syncPoolCounts writes the pools' counts that changed to the disk, for
+// a machine that crashes (a daemon killed needs none); the sampler calls
+// it each second.
+func (s *Supervisor) syncPoolCounts() {
 	s.mu.Lock()
-	ps := make(map[string]*pool.Pool, len(s.pools))
-	maps.Copy(ps, s.pools)
+	cs := slices.Collect(maps.Values(s.poolCounts))
 	s.mu.Unlock()
-	held := map[string]int{}
-	for name, p := range ps {
-		if n := p.Open(); n > 0 {
-			held[name] = n
+	for _, c := range cs {
+		if err := c.Sync(); err != nil {
+			s.log.Warn("pools: syncing the count of tasks held", "err", err)
 		}
 	}
-	if maps.Equal(held, s.poolsNoted) {
-		return
-	}
-	var v []byte
-	if len(held) > 0 {
-		v, _ = json.Marshal(held)
-	}
-	if err := s.store.PutSetting(poolsOpen, v); err != nil {
-		s.log.Warn("pools: storing the tasks held", "err", err)
-		return
-	}
-	s.poolsNoted = held
 }
 
 // reportLostTasks, at a daemon's start, records as lost the tasks the
 // daemon before held when it ended with no shutdown (a kill -9, a crash):
 // the pool is not a durable queue, and says so rather than forget them.
 func (s *Supervisor) reportLostTasks() {
-	v, err := s.store.Setting(poolsOpen)
-	if err != nil || v == nil {
+	if s.home == "" {
 		return
 	}
-	var held map[string]int
-	if json.Unmarshal(v, &held) == nil {
-		for name, n := range held {
-			s.record(spec.Event{Time: time.Now(), App: name, Instance: -1,
-				Reason: fmt.Sprintf("%d tasks of the pool were lost: the daemon before this one ended (with no shutdown) while they were queued or running; the pool is not a durable queue", n)})
-		}
+	left, err := tally.Left(s.countsDir())
+	if err != nil {
+		s.log.Warn("pools: reading the counts of tasks the daemon before held", "err", err)
 	}
-	s.store.PutSetting(poolsOpen, nil)
+	for name, n := range left {
+		s.record(spec.Event{Time: time.Now(), App: name, Instance: -1,
+			Reason: fmt.Sprintf("%d tasks of the pool were lost: the daemon before this one ended (with no shutdown) while they were queued or running; the pool is not a durable queue", n)})
+	}
 }
 
 // poolApp is the app name's spec when it has a pool.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/tend-pm/tend/internal/pool"
 	"github.com/tend-pm/tend/internal/spec"
+	"github.com/tend-pm/tend/internal/tally"
 	"github.com/tend-pm/tend/internal/testutil"
 )
 
@@ -388,34 +390,39 @@ func TestPoolCooperativeTimeoutKeepsTheWorker(t *testing.T) {
 }
 
 // A daemon that ends with no shutdown leaves the next one the count of
-// the tasks it held, recorded as lost.
+// the tasks it held, recorded as lost: every one of them, up to the last
+// accepted, with no sampler's tick between the submits and the end.
 func TestPoolTasksOfAKilledDaemonAreReportedLost(t *testing.T) {
-	st := &MemStore{}
-	s, _ := ownSup(t, st)
-	t.Cleanup(func() { s.Shutdown(context.Background()) })
+	st, home := &MemStore{}, t.TempDir()
+	s, sp0 := supAt(t, st, home)
+	t.Cleanup(func() { s.Shutdown(context.Background()); sp0.Close() })
 	a := poolApp("p", 1, spec.Pool{})
 	a.KillTimeout = spec.Duration(200 * time.Millisecond)
 	if err := s.Add([]*spec.App{a}, false); err != nil {
 		t.Fatal(err)
 	}
 	waitOnline(t, s, "p", 1)
+	const n = 300
 	submitTask(t, s, "p", `{"sleep_ms":60000,"stuck":true}`)
-	submitTask(t, s, "p", `1`)
-	s.notePools() // as the sampler does each second
-	// The next daemon over the same store, this one never shut down.
-	next := newSupOver(t, st)
+	for i := 1; i < n; i++ {
+		submitTask(t, s, "p", `1`)
+	}
+	// The next daemon over the same store and home, this one never shut
+	// down.
+	next, sp := supAt(t, st, home)
+	t.Cleanup(func() { next.Shutdown(context.Background()); sp.Close() })
 	if err := next.Restore(); err != nil {
 		t.Fatal(err)
 	}
 	var said bool
 	for _, e := range st.Events("p") {
-		said = said || strings.HasPrefix(e.Reason, "2 tasks of the pool were lost: the daemon before this one ended (with no shutdown)")
+		said = said || strings.HasPrefix(e.Reason, fmt.Sprintf("%d tasks of the pool were lost: the daemon before this one ended (with no shutdown)", n))
 	}
 	if !said {
-		t.Fatalf("no event counts the lost tasks: %v", reasons(st, "p"))
+		t.Fatalf("no event counts the %d lost tasks: %v", n, reasons(st, "p"))
 	}
-	if v, _ := st.Setting(poolsOpen); v != nil {
-		t.Fatalf("the count is still stored after it was reported: %s", v)
+	if lost, _ := tally.Left(filepath.Join(home, "pools")); len(lost) > 0 {
+		t.Fatalf("the counts are still kept after they were reported: %v", lost)
 	}
 }
 

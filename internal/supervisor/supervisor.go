@@ -24,6 +24,7 @@ import (
 	"github.com/tend-pm/tend/internal/pool"
 	"github.com/tend-pm/tend/internal/proc"
 	"github.com/tend-pm/tend/internal/spec"
+	"github.com/tend-pm/tend/internal/tally"
 )
 
 // Config wires a Supervisor.
@@ -74,8 +75,9 @@ type Supervisor struct {
 
 	// pools are the apps' task pools, made at first need; guarded by mu.
 	pools map[string]*pool.Pool
-	// poolsNoted is what notePools last stored; the sampler's own.
-	poolsNoted map[string]int
+	// poolCounts count each pool's tasks held where the next daemon
+	// finds them; guarded by mu.
+	poolCounts map[string]*tally.Count
 
 	socks  *listen.Registry
 	demand demandSockets // bound at a Node app's first listen(port), in cluster mode
@@ -125,7 +127,7 @@ func New(cfg Config) *Supervisor {
 	s := &Supervisor{
 		home: cfg.Home, store: cfg.Store, spawner: cfg.Spawner, log: cfg.Logger, echo: cfg.Echo,
 		apps: map[string]*app{}, fresh: map[*instance]struct{}{}, quit: make(chan struct{}), closing: make(chan struct{}), started: cfg.StartReason,
-		byPid: map[int]*run{}, pools: map[string]*pool.Pool{},
+		byPid: map[int]*run{}, pools: map[string]*pool.Pool{}, poolCounts: map[string]*tally.Count{},
 		socks: listen.NewRegistry(), reconC: make(chan struct{}, 1),
 		depC: make(chan struct{}, 1), jobC: make(chan struct{}, 1),
 	}

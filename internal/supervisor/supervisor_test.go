@@ -49,6 +49,18 @@ func ownSup(t *testing.T, st Store) (*Supervisor, *proc.Spawner) {
 	return New(Config{Home: t.TempDir(), Store: st, Spawner: sp}), sp
 }
 
+// supAt is a supervisor over st and home with a spawner of its own, both
+// the test's to shut down: two in turn over one home are one daemon
+// after another.
+func supAt(t *testing.T, st Store, home string) (*Supervisor, *proc.Spawner) {
+	t.Helper()
+	sp, err := proc.NewSpawner()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return New(Config{Home: home, Store: st, Spawner: sp}), sp
+}
+
 // newSupOver is a supervisor over st, shut down with the test.
 func newSupOver(t *testing.T, st Store) *Supervisor {
 	t.Helper()

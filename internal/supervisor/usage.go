@@ -71,7 +71,7 @@ func (s *Supervisor) sampleLoop() {
 			return
 		}
 		s.sample()
-		s.notePools()
+		s.syncPoolCounts()
 		t.Reset(untilNextSecond(time.Now()))
 	}
 }
