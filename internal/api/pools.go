@@ -155,13 +155,14 @@ func (s *Server) streamTasks(w http.ResponseWriter, r *http.Request) error {
 
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
-	out := &answers{bw: bufio.NewWriterSize(st, 32<<10), st: st, cancel: cancel, wait: s.Limits.orDefault().Body}
+	out := newAnswers(st, cancel, s.Limits.orDefault().Body)
 	var pending sync.WaitGroup
 	tell := func(t apitype.Task) { out.add(t); out.Hold(); out.Flush() } // a refusal, from here
 	br := bufio.NewReaderSize(st, 64<<10)
 	var line int
 	var readErr error
 	for ctx.Err() == nil {
+		out.waitRoom()
 		st.SetReadDeadline(time.Now().Add(s.Limits.orDefault().Idle))
 		b, err := readLine(br, pool.MaxTask)
 		if len(bytes.TrimSpace(b)) > 0 || errors.Is(err, errLineTooLong) {
@@ -215,95 +216,6 @@ func (s *Server) streamTasks(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// answers is a stream's way out: a task's end is added by the goroutine
-// that ended it (a worker's reader, mostly) and written at the pool's
-// Flush, once the answers read together are added: no goroutine of its
-// own to wake for each answer, and no timer (arming one wakes the
-// runtime's poller: either cost the pool's CPU task a tenth). While
-// another reader holds answers for it, a Flush leaves the write to that
-// reader's, up to streamFlush since the last write or 16 KiB: answers
-// read at once by two readers go in one write (a write per reader's
-// batch, at a hundred thousand answers a second, woke the client as
-// often). A client that does not read for wait is gone (the tasks go
-// on, unreported); so is one whose connection broke.
-type answers struct {
-	mu      sync.Mutex
-	bw      *bufio.Writer
-	st      *stream
-	cancel  context.CancelFunc
-	wait    time.Duration
-	line    []byte
-	flushed time.Time // the last write
-	holds   int       // readers with answers added and their Flush to come
-	gone    bool      // the client is gone, or the stream ended: nothing more is written
-}
-
-// streamFlush bounds how long a reader's Flush leaves its answers to
-// another's.
-const streamFlush = time.Millisecond
-
-func (a *answers) add(t apitype.Task) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.gone {
-		return
-	}
-	a.line = append(appendTask(a.line[:0], t), '\n')
-	if len(a.line) > a.bw.Available() { // the buffer is written, or the line through it
-		a.flush()
-		if a.gone {
-			return
-		}
-		a.st.SetWriteDeadline(time.Now().Add(a.wait))
-	}
-	if _, err := a.bw.Write(a.line); err != nil {
-		a.lost()
-	}
-}
-
-// Hold says a Flush is to come for answers being added (pool.Flusher).
-func (a *answers) Hold() {
-	a.mu.Lock()
-	a.holds++
-	a.mu.Unlock()
-}
-
-// Flush writes what was added, unless another holds it and will
-// (pool.Flusher).
-func (a *answers) Flush() {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.holds--
-	if a.holds > 0 && time.Since(a.flushed) < streamFlush && a.bw.Buffered() < 16<<10 {
-		return
-	}
-	a.flush()
-}
-
-func (a *answers) flush() {
-	if a.gone || a.bw.Buffered() == 0 {
-		return
-	}
-	a.flushed = time.Now()
-	a.st.SetWriteDeadline(a.flushed.Add(a.wait))
-	if err := a.bw.Flush(); err != nil {
-		a.lost()
-	}
-}
-
-func (a *answers) lost() {
-	a.gone = true
-	a.cancel()
-}
-
-// close writes what is left; after it, nothing is: the handler returns.
-func (a *answers) close() {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.flush()
-	a.gone = true
-}
-
 // appendTask appends t as encoding/json writes an apitype.Task, without
 // its reflection: the stream writes one a task, up to 100,000 a second.
 func appendTask(b []byte, t apitype.Task) []byte {
@@ -339,9 +251,10 @@ func appendTask(b []byte, t apitype.Task) []byte {
 		b = append(b, `":`...)
 		b = append(b, v...)
 	}
+	start := len(b) // b may hold lines before this one
 	b = append(b, '{')
 	str("id", t.ID)
-	b = append(b[:1], b[2:]...) // no comma before the first
+	b = append(b[:start+1], b[start+2:]...) // no comma before the first
 	str("pool", t.Pool)
 	str("status", t.Status)
 	if t.Worker != "" {

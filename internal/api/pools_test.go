@@ -11,7 +11,9 @@ import (
 )
 
 // The stream's own encoder writes what encoding/json would: the same
-// value when read back, for plain and awkward fields alike.
+// value when read back, for plain and awkward fields alike, and after
+// the lines already in the buffer (the stream appends a batch's answers
+// to one buffer) it leaves those as they were.
 func TestAppendTaskReadsBackAsJSON(t *testing.T) {
 	at := time.Date(2026, 12, 2, 3, 4, 5, 123456789, time.UTC)
 	for _, want := range []apitype.Task{
@@ -21,7 +23,12 @@ func TestAppendTaskReadsBackAsJSON(t *testing.T) {
 		{Pool: "p", Status: "failed", Error: "refused: queue full"},
 	} {
 		var got apitype.Task
-		b := appendTask(nil, want)
+		before := []byte(`{"id":"mx5-0","status":"done"}` + "\n")
+		b := appendTask(bytes.Clone(before), want)
+		if !bytes.HasPrefix(b, before) {
+			t.Fatalf("the line before was changed:\n%s", b)
+		}
+		b = b[len(before):]
 		if err := json.Unmarshal(b, &got); err != nil {
 			t.Fatalf("%s: %v", b, err)
 		}

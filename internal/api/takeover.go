@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"slices"
-	"strconv"
 	"syscall"
 	"time"
 
@@ -103,10 +102,7 @@ func (s *stream) Write(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	s.out = strconv.AppendInt(s.out[:0], int64(len(p)), 16)
-	s.out = append(s.out, "\r\n"...)
-	s.out = append(s.out, p...)
-	s.out = append(s.out, "\r\n"...)
+	s.out = frame(s.out[:0], p)
 	if _, err := s.raw.Write(s.out); err != nil {
 		return 0, err
 	}

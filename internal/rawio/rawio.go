@@ -98,6 +98,35 @@ func (c *Conn) Write(p []byte) (int, error) {
 	return written, nil
 }
 
+// TryWrite writes what of p the descriptor takes now, waiting for no
+// room: it returns n < len(p) and no error when the descriptor is full.
+func (c *Conn) TryWrite(p []byte) (int, error) {
+	var written int
+	var errno syscall.Errno
+	err := c.rc.Control(func(fd uintptr) {
+		for written < len(p) {
+			n, e := write(int(fd), p[written:])
+			switch e {
+			case 0:
+				written += n
+			case syscall.EINTR:
+			case syscall.EAGAIN:
+				return
+			default:
+				errno = e
+				return
+			}
+		}
+	})
+	if err != nil {
+		return written, c.closed(err)
+	}
+	if errno != 0 {
+		return written, os.NewSyscallError("write", errno)
+	}
+	return written, nil
+}
+
 // WriteMsg writes p with the ancillary data oob (a descriptor passed
 // with SCM_RIGHTS) in one sendmsg, waiting for room as Write does; oob
 // goes with the first of the n bytes written. It is a rare write, and

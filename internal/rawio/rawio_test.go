@@ -109,6 +109,41 @@ func TestWriteDeadline(t *testing.T) {
 	}
 }
 
+// TryWrite writes what a full pipe takes and returns at once, no error;
+// once read, the rest goes.
+func TestTryWriteTakesWhatThereIsRoomFor(t *testing.T) {
+	r, w := pipe(t)
+	c := wrap(t, w)
+	p := bytes.Repeat([]byte("x"), 1<<20)
+	start := time.Now()
+	n, err := c.TryWrite(p)
+	if err != nil || n == 0 || n >= len(p) {
+		t.Fatalf("TryWrite of 1 MiB to a pipe nobody reads: %d, %v; want the pipe's worth, no error", n, err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Fatalf("TryWrite waited %s", d)
+	}
+	if m, err := c.TryWrite(p[n:]); m != 0 || err != nil {
+		t.Fatalf("TryWrite to the full pipe: %d, %v; want 0, no error", m, err)
+	}
+	got := make([]byte, 0, len(p))
+	buf := make([]byte, 64<<10)
+	for len(got) < n {
+		k, err := r.Read(buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, buf[:k]...)
+	}
+	if m, err := c.TryWrite(p[n:]); m == 0 || err != nil {
+		t.Fatalf("TryWrite after the pipe was read: %d, %v; want more, no error", m, err)
+	}
+	r.Close()
+	if _, err := c.TryWrite(p); err == nil {
+		t.Fatal("TryWrite to a pipe with no reader: no error")
+	}
+}
+
 func TestSocket(t *testing.T) {
 	ln, err := net.Listen("unix", t.TempDir()+"/s")
 	if err != nil {
