@@ -746,9 +746,12 @@ func cmpOr(a, b string) string {
 // grace is how long past task_timeout the pool waits before it replaces
 // a worker: the worker is told the timeout (ServeTasks cancels its
 // context then), and one that gives up at it and answers is not replaced;
-// its answer reaches the pool a little after.
+// its answer reaches the pool a little after: after its own timer, its
+// write, and the reader's linger, each of which a loaded host can delay
+// by tens of ms (50 ms was missed under a full test run). A task that
+// truly hangs costs the grace once, at most a second.
 func grace(timeout time.Duration) time.Duration {
-	return min(max(timeout/20, 50*time.Millisecond), time.Second)
+	return min(max(timeout/20, 250*time.Millisecond), time.Second)
 }
 
 // arm makes w's timer fire by at, if it is not set to fire sooner.

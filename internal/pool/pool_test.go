@@ -214,6 +214,33 @@ func TestTimeoutReplacesTheWorker(t *testing.T) {
 	f.none(t)
 }
 
+// A worker that gives up at its timeout and answers, but whose answer
+// reaches the pool late (its process descheduled on a loaded host, the
+// reader lingering), has the task failed with its own words and is not
+// replaced: the grace covers a delay of that kind, not only the hop.
+func TestALateCooperativeAnswerKeepsTheWorker(t *testing.T) {
+	set := settings()
+	set.TaskTimeout = spec.Duration(50 * time.Millisecond)
+	replaced := make(chan string, 1)
+	p := New("thumbs", set, Hooks{Replace: func(w *Worker, kind, why string) { replaced <- w.Name + " " + kind }})
+	f := newFake("thumbs:0")
+	p.Join(f.w)
+	k := submit(t, p, `{}`)
+	id := f.next(t)
+	time.Sleep(50*time.Millisecond + 150*time.Millisecond)
+	if !p.Finish(f.w, id, nil, "context deadline exceeded", true) {
+		t.Fatal("the answer was not taken: the task had timed out")
+	}
+	if r := wait(t, k); r.Status != Failed || r.Error != "context deadline exceeded" {
+		t.Fatalf("%+v, want the worker's own error", r)
+	}
+	select {
+	case got := <-replaced:
+		t.Fatalf("replaced %q", got)
+	default:
+	}
+}
+
 func TestDrainFinishesInFlightAndTakesNoMore(t *testing.T) {
 	p := New("thumbs", settings(), Hooks{})
 	old, fresh := newFake("thumbs:0"), newFake("thumbs:0")
