@@ -90,14 +90,18 @@ type task struct {
 	notify func(Record) // told once when it ends (a stream's)
 	flush  Flusher      // told after notify, once per batch of ends
 	w      *Worker      // while running
-	next   *task        // in the queue, which is only ever taken from its head
+	// next is the task behind it in the queue (which is only ever taken
+	// from its head), or, while it runs, the one given to its worker
+	// after it; prev the one given before it.
+	next, prev *task
 	// tried names the instances earlier attempts ran on: a retry goes
 	// to another one when one has room.
 	tried []string
 
 	queued, started, ended stamp
-	// deadline is when the running attempt passes task_timeout, and
-	// timeout the task_timeout it was given.
+	// deadline is when the running attempt passes task_timeout (0 while
+	// tasks given to its worker before it run: inflight), and timeout the
+	// task_timeout it was given.
 	deadline stamp
 	timeout  time.Duration
 	attempts int
@@ -132,7 +136,7 @@ type Worker struct {
 	send func(line []byte) error
 
 	// under the pool's mu:
-	inflight map[*task]struct{}
+	inflight inflight
 	joined   bool
 	draining bool
 	paused   bool // online but not ready (its readiness probe fails): no new tasks for now
@@ -158,7 +162,7 @@ type Worker struct {
 // keep the slice): one or more lines at a time, joined by newlines, with
 // none at the end.
 func NewWorker(name string, send func(line []byte) error) *Worker {
-	return &Worker{Name: name, send: send, inflight: map[*task]struct{}{}}
+	return &Worker{Name: name, send: send}
 }
 
 // Hooks are what the pool asks of the supervisor, always outside its lock.
@@ -489,10 +493,11 @@ func (p *Pool) dispatch(sends []send) []send {
 		t := p.pop()
 		t.status, t.w, t.worker, t.started = Running, w, w.Name, stampOf(time.Now())
 		t.attempts++
-		w.inflight[t] = struct{}{}
-		t.timeout = p.set.TaskTimeout.D()
-		t.deadline = t.started + stamp(t.timeout+grace(t.timeout))
-		p.arm(w, t.deadline.Time())
+		t.timeout, t.deadline = p.set.TaskTimeout.D(), 0
+		if w.inflight.n == 0 {
+			p.startClock(w, t, t.started)
+		}
+		w.inflight.add(t)
 		sends = append(sends, send{w: w, t: t, line: taskLine(t, t.timeout)})
 	}
 	return sends
@@ -505,7 +510,7 @@ func (p *Pool) nextWorker(tried []string) *Worker {
 	var fallback *Worker
 	for i := range n {
 		w := p.workers[(p.rr+i)%n]
-		if !w.takes() || len(w.inflight) >= p.set.PerWorker {
+		if !w.takes() || w.inflight.n >= p.set.PerWorker {
 			continue
 		}
 		if len(tried) > 0 && slices.Contains(tried, w.Name) {
@@ -589,8 +594,8 @@ const batchBytes = 64 << 10
 func (p *Pool) undeliverable(s send, err error, sends []send) []send {
 	p.mu.Lock()
 	var replace bool
-	if _, ok := s.w.inflight[s.t]; ok && s.t.status == Running {
-		delete(s.w.inflight, s.t)
+	if s.t.w == s.w && s.t.status == Running {
+		p.untake(s.w, s.t)
 		s.t.attempts--
 		s.t.status, s.t.w, s.t.worker, s.t.started = Queued, nil, "", 0
 		p.pushFront(s.t)
@@ -655,13 +660,13 @@ func (p *Pool) Drain(w *Worker) (int, <-chan struct{}) {
 	}
 	p.workerIdle(w)
 	p.noteNoWorker()
-	return len(w.inflight), w.idle
+	return w.inflight.n, w.idle
 }
 
 // workerIdle closes a draining worker's idle channel once it has nothing
 // in flight.
 func (p *Pool) workerIdle(w *Worker) {
-	if w.draining && len(w.inflight) == 0 && w.idle != nil {
+	if w.draining && w.inflight.n == 0 && w.idle != nil {
 		select {
 		case <-w.idle:
 		default:
@@ -689,8 +694,8 @@ func (p *Pool) Leave(w *Worker, why string) {
 		}
 	}
 	var ended []endNote
-	for t := range w.inflight {
-		delete(w.inflight, t)
+	for t := w.inflight.first; t != nil; t = w.inflight.first {
+		w.inflight.remove(t)
 		ended = p.retryOrFail(t, fmt.Sprintf("worker %s %s during the task", w.Name, why), ended)
 	}
 	if w.idle == nil {
@@ -712,7 +717,7 @@ func (p *Pool) Finish(w *Worker, id string, result json.RawMessage, msg string, 
 		p.mu.Unlock()
 		return false
 	}
-	delete(w.inflight, t)
+	p.untake(w, t)
 	w.done++
 	ended := w.ended[:0]
 	if failed {
@@ -767,50 +772,54 @@ func (p *Pool) arm(w *Worker, at time.Time) {
 	w.timer.Reset(time.Until(at))
 }
 
-// deadlines is w's timer firing: the tasks of w past their deadline time
-// out, and the timer is set again for the next.
+// deadlines is w's timer firing: its first task in flight, the one
+// whose clock runs, times out if past its deadline; else the timer is
+// set again for it.
 func (p *Pool) deadlines(w *Worker) {
 	p.mu.Lock()
 	w.armed = time.Time{}
-	now := stampOf(time.Now())
-	var late []*task
-	var next stamp
-	for t := range w.inflight {
-		switch {
-		case now >= t.deadline:
-			late = append(late, t)
-		case next == 0 || t.deadline < next:
-			next = t.deadline
-		}
-	}
-	if len(late) == 0 {
-		if next != 0 && !w.left {
-			p.arm(w, next.Time())
-		}
+	t := w.inflight.first
+	if t == nil || w.left {
 		p.mu.Unlock()
 		return
 	}
-	p.timedOut(w, late) // unlocks
+	if stampOf(time.Now()) < t.deadline {
+		p.arm(w, t.deadline.Time())
+		p.mu.Unlock()
+		return
+	}
+	p.timedOut(w, t) // unlocks
 }
 
-// timedOut ends the attempts of late on w, over their timeout: retried
-// or failed, and w replaced (what it does with them is unknown: stuck,
-// or looping); its other tasks end with it. It is called with the lock
-// held, and unlocks.
-func (p *Pool) timedOut(w *Worker, late []*task) {
-	var ended []endNote
-	for _, t := range late {
-		delete(w.inflight, t)
-		ended = p.retryOrFail(t, fmt.Sprintf("ran over task_timeout %s on worker %s", t.timeout, w.Name), ended)
+// startClock starts the clock of t, now first of w's tasks in flight,
+// at from.
+func (p *Pool) startClock(w *Worker, t *task, from stamp) {
+	t.deadline = from + stamp(t.timeout+grace(t.timeout))
+	p.arm(w, t.deadline.Time())
+}
+
+// untake takes t out of w's tasks in flight; the clock of the next, if
+// t was first, starts now.
+func (p *Pool) untake(w *Worker, t *task) {
+	if w.inflight.remove(t) && w.inflight.first != nil {
+		p.startClock(w, w.inflight.first, stampOf(time.Now()))
 	}
-	t, timeout := late[0], late[0].timeout
+}
+
+// timedOut ends the attempt of t on w, over its timeout: retried or
+// failed, and w replaced (what it does with it is unknown: stuck, or
+// looping); its other tasks end with it. It is called with the lock
+// held, and unlocks.
+func (p *Pool) timedOut(w *Worker, t *task) {
+	p.untake(w, t)
+	ended := p.retryOrFail(t, fmt.Sprintf("ran over task_timeout %s on worker %s", t.timeout, w.Name), nil)
 	replace := !w.draining
 	w.draining = true
 	p.workerIdle(w)
 	p.noteNoWorker()
 	p.unlockAndDispatch(ended, nil)
 	if replace && p.hooks.Replace != nil {
-		p.hooks.Replace(w, "task_timeout", fmt.Sprintf("task %s ran over task_timeout %s", t.id, timeout))
+		p.hooks.Replace(w, "task_timeout", fmt.Sprintf("task %s ran over task_timeout %s", t.id, t.timeout))
 	}
 }
 
@@ -890,7 +899,7 @@ type endNote struct {
 func (p *Pool) unlockAndDispatch(ended []endNote, from *Worker) {
 	if from != nil {
 		from.held, from.heldBy = p.dispatch(from.held), p
-		from.pace.answered(len(from.inflight))
+		from.pace.answered(from.inflight.n)
 		p.mu.Unlock()
 		p.tell(ended, from)
 		return
@@ -1096,8 +1105,8 @@ func (p *Pool) Close(why string) int {
 	p.stopped = why
 	ended := p.failQueued("lost: "+why+" while the task waited; the pool is not a durable queue", Lost)
 	for _, w := range p.workers {
-		for t := range w.inflight {
-			delete(w.inflight, t)
+		for t := w.inflight.first; t != nil; t = w.inflight.first {
+			w.inflight.remove(t)
 			ended = p.end(t, Lost, nil, "lost: "+why+" while the task ran on "+w.Name, ended)
 		}
 	}

@@ -80,7 +80,7 @@ func (p *Pool) Open() int {
 	defer p.mu.Unlock()
 	n := p.queued
 	for _, w := range p.workers {
-		n += len(w.inflight)
+		n += w.inflight.n
 	}
 	return n
 }
@@ -114,7 +114,7 @@ func (p *Pool) Stats() Stats {
 	s := Stats{Queued: p.queued, Workers: len(p.usable()), QueueMax: p.set.QueueMax,
 		Submitted: c.submitted, Done: c.done, Failed: c.failed, Lost: c.lost, Retried: c.retried, Sum: c.sum}
 	for _, w := range p.workers {
-		s.InFlight += len(w.inflight)
+		s.InFlight += w.inflight.n
 	}
 	now := time.Now().Unix()
 	var n int64

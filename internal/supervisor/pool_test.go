@@ -30,6 +30,32 @@ func poolApp(name string, n int, p spec.Pool, args ...string) *spec.App {
 	return a
 }
 
+// nodePoolApp is a pool of one Node worker, which runs one task at a
+// time, in order: {"busy_ms": N} keeps its event loop busy N ms, then
+// answers its pid; {"kill": true} SIGKILLs it.
+func nodePoolApp(t *testing.T, name string, p spec.Pool) *spec.App {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("needs node")
+	}
+	script := filepath.Join(t.TempDir(), "worker.js")
+	if err := os.WriteFile(script, []byte(`
+process.on('message', (m) => {
+  if (!m || m.type !== 'task') return;
+  if (m.data.kill) process.kill(process.pid, 'SIGKILL');
+  const end = Date.now() + m.data.busy_ms;
+  while (Date.now() < end) {}
+  process.send({ type: 'result', id: m.id, data: process.pid });
+});
+process.send('ready');
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mu := spec.Duration(50 * time.Millisecond)
+	return &spec.App{Name: name, Script: script, Interpreter: node, Instances: 1, MinUptime: &mu, Pool: &p}
+}
+
 func submitTask(t *testing.T, s *Supervisor, name, data string) *pool.Ticket {
 	t.Helper()
 	k, err := s.SubmitTask(name, json.RawMessage(data), pool.SubmitOptions{})
@@ -164,6 +190,60 @@ func TestPoolTimeoutReplacesTheWorker(t *testing.T) {
 		t.Fatalf("restarts by task_timeout %d, want 1", n)
 	}
 	resultPid(t, ended(t, submitTask(t, s, "p", `{"pid":true}`), 10*time.Second))
+}
+
+// With per_worker over 1, a worker that runs one task at a time (Node's
+// event loop) holds tasks it has not begun: the wait in its channel is
+// not the task's time. Four tasks of 600 ms, each within a task_timeout
+// of 1 s, all given at once to one such worker, take 2.4 s together and
+// all end done, on the one worker, with no restart.
+func TestPoolTimeoutCountsFromTheTaskBefore(t *testing.T) {
+	s, _ := newSup(t)
+	a := nodePoolApp(t, "p", spec.Pool{TaskTimeout: spec.Duration(time.Second), PerWorker: 4})
+	if err := s.Add([]*spec.App{a}, false); err != nil {
+		t.Fatal(err)
+	}
+	waitOnline(t, s, "p", 1)
+	pid := state(s, "p").Pid
+	var ks []*pool.Ticket
+	for range 4 {
+		ks = append(ks, submitTask(t, s, "p", `{"busy_ms":600}`))
+	}
+	for i, k := range ks {
+		r := ended(t, k, 10*time.Second)
+		if r.Status != pool.Done || r.Attempts != 1 {
+			t.Fatalf("task %d: %+v", i, r)
+		}
+		if got := resultPid(t, r); got != pid {
+			t.Fatalf("task %d answered by %d, want the one worker %d", i, got, pid)
+		}
+	}
+	if v := state(s, "p"); v.Restarts != 0 {
+		t.Fatalf("restarts %d (%v), want 0", v.Restarts, v.RestartsBy)
+	}
+}
+
+// A worker that runs its tasks at once still has a stuck one timed out
+// when a task given before it ends: its clock starts then at the latest.
+func TestPoolTimeoutReachesATaskBehindAnother(t *testing.T) {
+	s, _ := newSup(t)
+	a := poolApp("p", 1, spec.Pool{TaskTimeout: spec.Duration(time.Second), PerWorker: 2})
+	if err := s.Add([]*spec.App{a}, false); err != nil {
+		t.Fatal(err)
+	}
+	waitOnline(t, s, "p", 1)
+	first := submitTask(t, s, "p", `{"sleep_ms":500}`)
+	stuck := submitTask(t, s, "p", `{"sleep_ms":60000,"stuck":true}`)
+	if r := ended(t, first, 5*time.Second); r.Status != pool.Done {
+		t.Fatalf("the first task: %+v", r)
+	}
+	r := ended(t, stuck, 5*time.Second)
+	if r.Status != pool.Failed || r.Error != "ran over task_timeout 1s on worker p:0" {
+		t.Fatalf("the stuck task: %+v", r)
+	}
+	testutil.WaitFor(t, 10*time.Second, "the worker replaced", func() bool {
+		return state(s, "p").RestartsBy["task_timeout"] == 1
+	})
 }
 
 // A reload drains: the old worker finishes its task while the new one
@@ -480,27 +560,8 @@ func TestPoolRecyclesAWorkerAfterMaxTasks(t *testing.T) {
 // worker is Node's, one task at a time in order, so every task before
 // the one that kills it has been answered.
 func TestPoolAnswersWrittenBeforeACrashEndTheirTasks(t *testing.T) {
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Skip("needs node")
-	}
-	script := filepath.Join(t.TempDir(), "worker.js")
-	if err := os.WriteFile(script, []byte(`
-process.on('message', (m) => {
-  if (!m || m.type !== 'task') return;
-  if (m.data.kill) process.kill(process.pid, 'SIGKILL');
-  const end = Date.now() + m.data.busy_ms;
-  while (Date.now() < end) {}
-  process.send({ type: 'result', id: m.id, data: process.pid });
-});
-process.send('ready');
-`), 0o644); err != nil {
-		t.Fatal(err)
-	}
 	s, _ := newSup(t)
-	mu := spec.Duration(50 * time.Millisecond)
-	a := &spec.App{Name: "p", Script: script, Interpreter: node, Instances: 1, MinUptime: &mu,
-		Pool: &spec.Pool{QueueMax: 1000, PerWorker: 16, Retries: 1, TaskTimeout: spec.Duration(30 * time.Second)}}
+	a := nodePoolApp(t, "p", spec.Pool{QueueMax: 1000, PerWorker: 16, Retries: 1, TaskTimeout: spec.Duration(30 * time.Second)})
 	if err := s.Add([]*spec.App{a}, false); err != nil {
 		t.Fatal(err)
 	}
