@@ -127,12 +127,18 @@ func printTask(t apitype.Task, asJSON bool) error {
 // comes; it exits 1 when any task did not end done.
 // The answers are gathered and written when the stream has none left
 // read: one write for a burst of a hundred thousand a second, and at once
-// for one that ended before a slow task.
+// for one that ended before a slow task. Woken for its answers, it lets
+// the workers and the daemon run on (yieldOnWake).
 func streamTasks(send func(string, io.Reader, func([]byte) error, func()) error, pool string) error {
 	w := bufio.NewWriterSize(outsideOS(Stdout), 64<<10)
 	var n, bad int
 	in := &lineCounter{r: os.Stdin}
 	err := send(pool, in, func(line []byte) error {
+		if n == 0 {
+			// At the first answer, not before: a daemon this CLI
+			// started on demand must not take the policy.
+			yieldOnWake()
+		}
 		n++
 		if !statusIs(line, "done") {
 			bad++
