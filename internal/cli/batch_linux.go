@@ -21,15 +21,7 @@ func yieldOnWake() {
 	// Twice: a thread made during the first pass, by one not yet set,
 	// took SCHED_OTHER.
 	for range 2 {
-		ents, err := os.ReadDir("/proc/self/task")
-		if err != nil {
-			return
-		}
-		for _, e := range ents {
-			tid, err := strconv.Atoi(e.Name())
-			if err != nil {
-				continue
-			}
+		for _, tid := range threadIDs() {
 			a, err := unix.SchedGetAttr(tid, 0)
 			if err != nil || a.Policy != unix.SCHED_NORMAL {
 				continue
@@ -38,4 +30,19 @@ func yieldOnWake() {
 			unix.SchedSetAttr(tid, a, 0)
 		}
 	}
+}
+
+// threadIDs lists this process's threads (none if /proc cannot say).
+func threadIDs() []int {
+	ents, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		return nil
+	}
+	tids := make([]int, 0, len(ents))
+	for _, e := range ents {
+		if tid, err := strconv.Atoi(e.Name()); err == nil {
+			tids = append(tids, tid)
+		}
+	}
+	return tids
 }

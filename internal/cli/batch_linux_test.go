@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -64,20 +63,20 @@ func yieldChild() {
 	}
 	thread()
 	thread()
-	for _, tid := range tids() { // a nice is a thread's own
+	for _, tid := range threadIDs() { // a nice is a thread's own
 		if err := unix.Setpriority(unix.PRIO_PROCESS, tid, 5); err != nil {
 			fmt.Println("setpriority:", err)
 			os.Exit(1)
 		}
 	}
 	was := map[int]int{}
-	for _, tid := range tids() {
+	for _, tid := range threadIDs() {
 		was[tid] = int(attr(tid).Nice)
 	}
 	yieldOnWake()
 	thread()
 	thread()
-	for _, tid := range tids() {
+	for _, tid := range threadIDs() {
 		a := attr(tid)
 		w, ok := was[tid]
 		if !ok {
@@ -87,20 +86,6 @@ func yieldChild() {
 	}
 	close(hold)
 	os.Exit(0)
-}
-
-func tids() []int {
-	ents, err := os.ReadDir("/proc/self/task")
-	if err != nil {
-		fmt.Println(err)
-		os.Exit(1)
-	}
-	var out []int
-	for _, e := range ents {
-		tid, _ := strconv.Atoi(e.Name())
-		out = append(out, tid)
-	}
-	return out
 }
 
 const unknownNice = 99
